@@ -1,0 +1,338 @@
+import type { DeadLetter } from '../messages/dead-letter.js';
+import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../messages/envelope.js';
+import { BusClosedError, NoHandlerError } from '../messages/errors.js';
+import { newInstanceId, newMessageId } from '../messages/message-id.js';
+import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
+import { topicOf } from '../messages/topic.decorator.js';
+import { assertTopic } from '../routing/topic.js';
+import type { MessageBus } from '../message-bus.js';
+import type {
+  Binding,
+  Consumer,
+  Transport,
+  TransportConnection,
+} from '../transports/transport.interface.js';
+import { BusCounters, type BusStats } from './bus-stats.js';
+import { Dispatcher, type DispatchEffects } from './dispatcher.js';
+import type { EngineOptions } from './engine-options.js';
+import type { HandlerSpec, RegisteredHandler } from './handler.js';
+import { assertInteger, HandlerRegistry } from './handler-registry.js';
+import { BusMessageContext } from './message-context.js';
+import { messageScope } from './message-scope.js';
+import { PendingReplies } from './pending-replies.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
+
+const DEFAULT_PRIORITY = 50;
+const REQUEST_TIMEOUT_MS = 5_000;
+const EXECUTE_TIMEOUT_MS = 30_000;
+const RESOLVED: Promise<void> = Promise.resolve();
+
+type State = 'new' | 'starting' | 'running' | 'draining' | 'closed';
+
+/** Watches every message this instance publishes (the testing recorder uses it). */
+export type PublishObserver = (envelope: Envelope) => void;
+
+/**
+ * The bus without its Nest face: builds envelopes, publishes through the transport connection,
+ * answers requests, owns the registry and the dispatcher, and runs start, drain and close.
+ */
+export class BusEngine implements DispatchEffects {
+  readonly instanceId = newInstanceId();
+  readonly counters = new BusCounters();
+  readonly registry: HandlerRegistry;
+  private readonly dispatcher: Dispatcher;
+  private readonly replies = new PendingReplies();
+  private readonly consumers = new Map<string, Promise<Consumer>>();
+  private readonly observers: PublishObserver[] = [];
+  private connection?: TransportConnection;
+  private state: State = 'new';
+  private markRunning!: () => void;
+  private markClosed!: (error: Error) => void;
+  private readonly running = new Promise<void>((resolve, reject) => {
+    this.markRunning = resolve;
+    this.markClosed = reject;
+  });
+
+  constructor(
+    private readonly transport: Transport,
+    readonly options: EngineOptions,
+    private readonly bus: MessageBus,
+  ) {
+    // Callers that never published before close must not see an unhandled rejection.
+    this.running.catch(() => undefined);
+    this.registry = new HandlerRegistry(
+      options.serviceName,
+      `${options.serviceName}.${this.instanceId}`,
+      options.retry,
+    );
+    this.dispatcher = new Dispatcher(this.registry, this.counters, this, {
+      concurrency: options.concurrency,
+      maxQueueSize: options.maxQueueSize,
+      backpressure: options.backpressure,
+      logger: options.logger,
+    });
+  }
+
+  get transportName(): string {
+    return this.transport.name;
+  }
+
+  addHandler(spec: HandlerSpec): RegisteredHandler {
+    return this.registry.add(spec);
+  }
+
+  removeHandler(handler: RegisteredHandler): void {
+    this.registry.remove(handler);
+  }
+
+  observe(observer: PublishObserver): () => void {
+    this.observers.push(observer);
+    return () => {
+      const index = this.observers.indexOf(observer);
+      if (index >= 0) this.observers.splice(index, 1);
+    };
+  }
+
+  /** Connects the transport and starts consuming every group the registry holds. */
+  async start(): Promise<void> {
+    if (this.state !== 'new') return;
+    this.state = 'starting';
+    const { options } = this;
+    this.connection = await this.transport.connect({
+      serviceName: options.serviceName,
+      instanceId: this.instanceId,
+      logger: options.logger,
+      codec: options.codec,
+      maxPayloadBytes: options.maxPayloadBytes,
+      deadLetters: options.deadLetters,
+      onReply: (reply) => this.replies.settle(reply),
+      onDeadLettersDropped: (count) => {
+        this.counters.dropped += count;
+      },
+    });
+    for (const subscription of this.registry.subscriptions()) {
+      const consumer = Promise.resolve(this.connection.consume(subscription, this.dispatcher.accept));
+      this.consumers.set(subscription.group, consumer);
+      await consumer;
+    }
+    this.registry.onBindingChange((group, binding, bound) => this.rebind(group, binding, bound));
+    this.state = 'running';
+    this.markRunning();
+  }
+
+  /** Stops intake and waits (up to `drainTimeoutMs`) for queued and running messages. */
+  async drain(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'draining';
+    const consumers = await Promise.all(this.consumers.values());
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), this.options.drainTimeoutMs);
+    });
+    const expired = await Promise.race([this.dispatcher.idle().then(() => false), timedOut]);
+    clearTimeout(timer);
+    if (expired) {
+      this.options.logger.warn(
+        `Closing with ${this.dispatcher.inFlight} message(s) in flight and ${this.dispatcher.queued} queued ` +
+          `after drainTimeoutMs (${this.options.drainTimeoutMs} ms)`,
+      );
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.state === 'closed') return;
+    await this.drain();
+    this.state = 'closed';
+    this.markClosed(new BusClosedError('The message bus is closed'));
+    this.replies.abandonAll('The message bus closed before a reply arrived');
+    await this.connection?.close();
+  }
+
+  stats(): BusStats {
+    return { ...this.counters, inFlight: this.dispatcher.inFlight, queued: this.dispatcher.queued };
+  }
+
+  /** Publishes an event or sends a command; a command nobody handles rejects with `NO_HANDLER`. */
+  publish(
+    kind: 'event' | 'command',
+    topicOrMessage: string | object,
+    payload: unknown,
+    options: PublishOptions | undefined,
+  ): Promise<void> {
+    const connection = this.connection;
+    if (connection === undefined || this.state === 'closed') {
+      return this.whenRunning(() => this.publish(kind, topicOrMessage, payload, options));
+    }
+    try {
+      const envelope = this.envelope(kind, topicOrMessage, payload, options);
+      const routed = connection.publish(envelope, options?.delayMs);
+      if (typeof routed === 'number') return this.published(envelope, routed);
+      return routed.then((count) => this.published(envelope, count));
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  /** Asks a query and waits for its answer. */
+  query<R>(topicOrMessage: string | object, payload: unknown, options: RequestOptions | undefined): Promise<QueryResult<R>> {
+    return this.ask('query', topicOrMessage, payload, options, asQueryResult<R>);
+  }
+
+  /** Executes a command and waits for its final outcome (after retries). */
+  execute<R>(topicOrMessage: string | object, payload: unknown, options: RequestOptions | undefined): Promise<CommandResult<R>> {
+    return this.ask('command', topicOrMessage, payload, options, withCommandId<R>);
+  }
+
+  private ask<R, T>(
+    kind: 'query' | 'command',
+    topicOrMessage: string | object,
+    payload: unknown,
+    options: RequestOptions | undefined,
+    shape: (result: QueryResult<unknown>, requestId: string) => T,
+  ): Promise<T> {
+    const connection = this.connection;
+    if (connection === undefined || this.state === 'closed') {
+      return this.whenRunning(() => this.ask(kind, topicOrMessage, payload, options, shape));
+    }
+    try {
+      const envelope = this.envelope(kind, topicOrMessage, payload, options);
+      const timeoutMs = options?.timeoutMs ?? (kind === 'query' ? REQUEST_TIMEOUT_MS : EXECUTE_TIMEOUT_MS);
+      assertInteger('timeoutMs', timeoutMs, 1);
+      envelope.replyTo = connection.replyAddress;
+      const requestId = envelope.id;
+      const answer = this.replies.expect(requestId, timeoutMs, (result) => shape(result, requestId));
+      const routed = connection.publish(envelope, options?.delayMs);
+      if (typeof routed === 'number') this.requested(envelope, routed);
+      else routed.then((count) => this.requested(envelope, count), (error: unknown) => this.replies.reject(requestId, error));
+      return answer;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  // DispatchEffects
+
+  contextFor(envelope: Envelope): BusMessageContext {
+    return new BusMessageContext(envelope, this.bus);
+  }
+
+  schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void> {
+    return this.connected().schedule(group, envelope, delayMs);
+  }
+
+  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void> {
+    return this.connected().deadLetters.add({ id: newMessageId(), deadLetteredAt: Date.now(), ...letter });
+  }
+
+  reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void> {
+    return this.connected().reply(request.replyTo as string, { requestId: request.id, result });
+  }
+
+  /** The transport connection; only valid once started. */
+  connected(): TransportConnection {
+    if (this.connection === undefined) throw new BusClosedError('The message bus has not started');
+    return this.connection;
+  }
+
+  private whenRunning<T>(action: () => Promise<T>): Promise<T> {
+    if (this.state === 'closed') return Promise.reject(new BusClosedError('The message bus is closed'));
+    return this.running.then(action);
+  }
+
+  private envelope(
+    kind: MessageKind,
+    topicOrMessage: string | object,
+    payload: unknown,
+    options: PublishOptions | undefined,
+  ): Envelope {
+    let topic: string;
+    if (typeof topicOrMessage === 'string') {
+      assertTopic(topicOrMessage);
+      topic = topicOrMessage;
+    } else {
+      topic = topicOf(topicOrMessage);
+      payload = topicOrMessage;
+    }
+    const parent = messageScope.getStore();
+    const id = newMessageId();
+    const timestamp = Date.now();
+    const priority = options?.priority ?? DEFAULT_PRIORITY;
+    if (options !== undefined) validate(options);
+    return {
+      id,
+      topic,
+      kind,
+      payload,
+      headers: options?.headers ? { ...options.headers } : {},
+      correlationId: options?.correlationId ?? parent?.correlationId ?? id,
+      causationId: parent?.envelope.id,
+      sessionId: options?.sessionId ?? parent?.sessionId,
+      replyTo: undefined,
+      timestamp,
+      origin: options?.origin ?? 'internal',
+      priority,
+      deadline: options?.ttlMs === undefined ? undefined : timestamp + options.ttlMs,
+      attempt: 1,
+      maxAttempts: options?.maxAttempts ?? this.options.retry.maxAttempts,
+    };
+  }
+
+  private published(envelope: Envelope, routed: number): Promise<void> {
+    if (routed === 0) {
+      if (envelope.kind === 'command') return Promise.reject(new NoHandlerError(envelope.topic));
+      this.counters.unrouted += 1;
+    }
+    this.counters.published += 1;
+    if (this.observers.length > 0) this.notify(envelope);
+    return RESOLVED;
+  }
+
+  private requested(envelope: Envelope, routed: number): void {
+    if (routed === 0) {
+      const what = envelope.kind === 'query' ? 'query' : 'command';
+      this.replies.settle({ requestId: envelope.id, result: failure('NO_HANDLER', `No handler for ${what} "${envelope.topic}"`) });
+      return;
+    }
+    this.counters.published += 1;
+    if (this.observers.length > 0) this.notify(envelope);
+  }
+
+  private notify(envelope: Envelope): void {
+    for (const observer of this.observers) observer(envelope);
+  }
+
+  private rebind(group: string, binding: Binding, bound: boolean): void {
+    const connection = this.connected();
+    const existing = this.consumers.get(group);
+    const next = existing
+      ? existing.then(async (consumer) => {
+          await (bound ? consumer.bind(binding) : consumer.unbind(binding));
+          return consumer;
+        })
+      : Promise.resolve(
+          connection.consume({ group, bindings: [binding], exclusive: false }, this.dispatcher.accept),
+        );
+    this.consumers.set(group, next);
+    next.catch((error: Error) => {
+      this.options.logger.error(`Could not ${bound ? 'bind' : 'unbind'} ${binding.kind} "${binding.pattern}" for ${group}: ${error.message}`);
+    });
+  }
+}
+
+function validate(options: PublishOptions): void {
+  if (options.priority !== undefined) assertInteger('priority', options.priority, MIN_PRIORITY, MAX_PRIORITY);
+  if (options.maxAttempts !== undefined) assertInteger('maxAttempts', options.maxAttempts, 1);
+  if (options.ttlMs !== undefined) assertInteger('ttlMs', options.ttlMs, 1);
+  if (options.delayMs !== undefined) assertInteger('delayMs', options.delayMs, 0);
+}
+
+function asQueryResult<R>(result: QueryResult<unknown>): QueryResult<R> {
+  return result as QueryResult<R>;
+}
+
+function withCommandId<R>(result: QueryResult<unknown>, commandId: string): CommandResult<R> {
+  return result.ok
+    ? { ok: true, data: result.data as R, commandId }
+    : { ok: false, error: result.error, commandId };
+}

@@ -1,0 +1,35 @@
+/**
+ * Counters since start plus current gauges. Cheap: plain numbers, no I/O.
+ * @publicApi
+ */
+export interface BusStats {
+  /** Messages accepted by publish, send, execute and request. */
+  published: number;
+  /** Handler runs that completed. */
+  delivered: number;
+  /** Handler runs that threw (or timed out). */
+  failed: number;
+  /** Retries scheduled. */
+  retried: number;
+  /** Dead letters written. */
+  deadLettered: number;
+  /** Messages discarded: dead letters evicted by `maxSize`/`ttlMs`. */
+  dropped: number;
+  /** Events published while no group was bound to their topic. */
+  unrouted: number;
+  /** Messages being handled now. */
+  inFlight: number;
+  /** Messages waiting in this instance's queue. */
+  queued: number;
+}
+
+/** The counting part of {@link BusStats}, incremented in place on the hot path. */
+export class BusCounters {
+  published = 0;
+  delivered = 0;
+  failed = 0;
+  retried = 0;
+  deadLettered = 0;
+  dropped = 0;
+  unrouted = 0;
+}

@@ -1,0 +1,83 @@
+import { jsonCodec, type Codec } from '../messages/codec.js';
+import { InvalidOptionsError } from '../messages/errors.js';
+import type { BusLogger } from '../transports/transport.interface.js';
+import type { BackpressureStrategy } from './dispatcher.js';
+import { assertInteger } from './handler-registry.js';
+import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
+
+/**
+ * The options of the bus itself, whatever hosts it. `BusOptions` adds the Nest-specific ones.
+ * @publicApi
+ */
+export interface CoreBusOptions {
+  /** The consumer group of this application's handlers; default `'app'`. */
+  serviceName?: string;
+  /** Default retry policy of every handler. */
+  retry?: RetryPolicy;
+  /** Messages handled at once by this instance; default 100. */
+  concurrency?: number;
+  /** Messages queued locally before backpressure applies; default 10000. */
+  maxQueueSize?: number;
+  /** What a publisher meets when the queue is full: wait (`block`, default) or `OverloadedError` (`reject-new`). */
+  backpressure?: BackpressureStrategy;
+  /** Larger payloads are refused with `PayloadTooLargeError`; default 1 MiB. */
+  maxPayloadBytes?: number;
+  /** Bounds of the dead-letter store: oldest dropped past `maxSize` (default 10000) or `ttlMs` (default 7 days). */
+  deadLetters?: { maxSize?: number; ttlMs?: number };
+  /** Payload encoding on broker transports; default JSON. */
+  codec?: Codec;
+  /** How long shutdown waits for queued and running messages; default 10000 ms. */
+  drainTimeoutMs?: number;
+}
+
+export interface EngineOptions {
+  serviceName: string;
+  retry: Readonly<Required<RetryPolicy>>;
+  concurrency: number;
+  maxQueueSize: number;
+  backpressure: BackpressureStrategy;
+  maxPayloadBytes: number;
+  deadLetters: { maxSize: number; ttlMs: number };
+  codec: Codec;
+  drainTimeoutMs: number;
+  logger: BusLogger;
+}
+
+const BACKPRESSURE: readonly BackpressureStrategy[] = ['block', 'reject-new'];
+const SERVICE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
+
+/** Applies defaults and rejects out-of-range values at bootstrap. */
+export function resolveEngineOptions(options: CoreBusOptions, logger: BusLogger): EngineOptions {
+  const resolved: EngineOptions = {
+    serviceName: options.serviceName ?? 'app',
+    retry: mergeRetryPolicy(DEFAULT_RETRY_POLICY, options.retry),
+    concurrency: options.concurrency ?? 100,
+    maxQueueSize: options.maxQueueSize ?? 10_000,
+    backpressure: options.backpressure ?? 'block',
+    maxPayloadBytes: options.maxPayloadBytes ?? 1024 * 1024,
+    deadLetters: {
+      maxSize: options.deadLetters?.maxSize ?? 10_000,
+      ttlMs: options.deadLetters?.ttlMs ?? 7 * 24 * 3600_000,
+    },
+    codec: options.codec ?? jsonCodec,
+    drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+    logger,
+  };
+  if (!SERVICE_NAME.test(resolved.serviceName)) {
+    throw new InvalidOptionsError(`serviceName must be 1..100 chars of [A-Za-z0-9_.:-], got "${resolved.serviceName}"`);
+  }
+  if (!BACKPRESSURE.includes(resolved.backpressure)) {
+    throw new InvalidOptionsError(`backpressure must be one of ${BACKPRESSURE.join(', ')}, got "${resolved.backpressure}"`);
+  }
+  assertInteger('concurrency', resolved.concurrency, 1);
+  assertInteger('maxQueueSize', resolved.maxQueueSize, 1);
+  assertInteger('maxPayloadBytes', resolved.maxPayloadBytes, 1);
+  assertInteger('deadLetters.maxSize', resolved.deadLetters.maxSize, 0);
+  assertInteger('deadLetters.ttlMs', resolved.deadLetters.ttlMs, 1);
+  assertInteger('drainTimeoutMs', resolved.drainTimeoutMs, 0);
+  assertInteger('retry.maxAttempts', resolved.retry.maxAttempts, 1);
+  assertInteger('retry.initialDelayMs', resolved.retry.initialDelayMs, 0);
+  assertInteger('retry.maxDelayMs', resolved.retry.maxDelayMs, 0);
+  if (!(resolved.retry.factor >= 1)) throw new InvalidOptionsError(`retry.factor must be >= 1, got ${resolved.retry.factor}`);
+  return resolved;
+}

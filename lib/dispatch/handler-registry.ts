@@ -1,0 +1,208 @@
+import {
+  DuplicateHandlerError,
+  InvalidHandlerError,
+  InvalidOptionsError,
+} from '../messages/errors.js';
+import { BusHeaders, type Envelope, type MessageKind } from '../messages/envelope.js';
+import { assertPattern, hasWildcard } from '../routing/topic.js';
+import { TopicTrie } from '../routing/topic-trie.js';
+import type { Binding, GroupSubscription } from '../transports/transport.interface.js';
+import { byPriority, RegisteredHandler, type HandlerSpec } from './handler.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
+import { mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
+
+const DEFAULT_PRIORITY = 50;
+const NONE: readonly RegisteredHandler[] = Object.freeze([]);
+
+type KindTries = Record<MessageKind, TopicTrie<RegisteredHandler>>;
+
+class GroupHandlers {
+  readonly tries: KindTries = {
+    event: new TopicTrie(byPriority),
+    command: new TopicTrie(byPriority),
+    query: new TopicTrie(byPriority),
+  };
+  // How many handlers need each binding; a binding is made on the first and dropped after the last.
+  readonly bindings = new Map<string, { binding: Binding; handlers: number }>();
+
+  constructor(readonly exclusive: boolean) {}
+}
+
+/** Called when a group gains its first handler for a binding or loses its last. */
+export type BindingListener = (group: string, binding: Binding, bound: boolean) => void;
+
+/**
+ * Every handler of one bus instance, indexed by consumer group, kind and pattern, plus the
+ * handlers of open sessions indexed by session id.
+ */
+export class HandlerRegistry {
+  private readonly groups = new Map<string, GroupHandlers>();
+  private readonly owners = new Map<string, RegisteredHandler>();
+  private readonly sessions = new Map<string, TopicTrie<RegisteredHandler>>();
+  private readonly byId = new Map<string, RegisteredHandler>();
+  private seq = 0;
+  private bindingListener?: BindingListener;
+
+  constructor(
+    private readonly serviceName: string,
+    /** The exclusive group of this instance: broadcast and session handlers. */
+    readonly instanceGroup: string,
+    private readonly retry: Readonly<Required<RetryPolicy>>,
+  ) {
+    this.groups.set(instanceGroup, new GroupHandlers(true));
+  }
+
+  /** Reports binding changes from now on (the transport must follow them once consuming). */
+  onBindingChange(listener: BindingListener): void {
+    this.bindingListener = listener;
+  }
+
+  add(spec: HandlerSpec): RegisteredHandler {
+    const handler = this.resolve(spec);
+    const owned = handler.kind === 'event' ? [] : handler.patterns.map((topic) => `${handler.kind} ${topic}`);
+    for (const key of owned) {
+      const existing = this.owners.get(key);
+      if (existing) throw new DuplicateHandlerError(key.slice(handler.kind.length + 1), existing.id, handler.id);
+    }
+    for (const key of owned) this.owners.set(key, handler);
+    this.byId.set(handler.id, handler);
+    const tries = handler.sessionId === undefined ? this.group(handler).tries : undefined;
+    for (const pattern of handler.patterns) {
+      if (tries) tries[handler.kind].add(pattern, handler);
+      else this.sessionTrie(handler.sessionId as string).add(pattern, handler);
+      this.retain(handler.group, { kind: handler.kind, pattern });
+    }
+    return handler;
+  }
+
+  remove(handler: RegisteredHandler): void {
+    if (!this.byId.delete(handler.id)) return;
+    for (const pattern of handler.patterns) {
+      if (handler.sessionId === undefined) {
+        this.groups.get(handler.group)?.tries[handler.kind].remove(pattern, handler);
+        if (handler.kind !== 'event') this.owners.delete(`${handler.kind} ${pattern}`);
+      } else {
+        const trie = this.sessions.get(handler.sessionId);
+        trie?.remove(pattern, handler);
+        if (trie?.size === 0) this.sessions.delete(handler.sessionId);
+      }
+      this.release(handler.group, { kind: handler.kind, pattern });
+    }
+  }
+
+  /** The groups to consume and their bindings. */
+  subscriptions(): GroupSubscription[] {
+    return [...this.groups].map(([group, handlers]) => ({
+      group,
+      exclusive: handlers.exclusive,
+      bindings: [...handlers.bindings.values()].map((entry) => entry.binding),
+    }));
+  }
+
+  /** The handlers of `group` that take this message, in the order they run. */
+  handlersFor(group: string, envelope: Envelope): readonly RegisteredHandler[] {
+    let handlers = this.groups.get(group)?.tries[envelope.kind].match(envelope.topic) ?? NONE;
+    if (envelope.sessionId !== undefined && group === this.instanceGroup && envelope.kind === 'event') {
+      const session = this.sessions.get(envelope.sessionId)?.match(envelope.topic);
+      if (session?.length) handlers = [...handlers, ...session].sort(byPriority);
+    }
+    const target = envelope.headers[BusHeaders.targetHandler];
+    return target === undefined ? handlers : handlers.filter((handler) => handler.id === target);
+  }
+
+  /** All handlers in registration order, for introspection. */
+  list(): RegisteredHandler[] {
+    return [...this.byId.values()];
+  }
+
+  private resolve(spec: HandlerSpec): RegisteredHandler {
+    const { options } = spec;
+    if (spec.patterns.length === 0) throw new InvalidHandlerError(`${spec.id} declares no topic`);
+    for (const pattern of spec.patterns) {
+      assertPattern(pattern);
+      if (spec.kind !== 'event' && hasWildcard(pattern)) {
+        throw new InvalidHandlerError(
+          `${spec.id}: a ${spec.kind} handler needs an exact topic, not the pattern "${pattern}"`,
+        );
+      }
+    }
+    if (options.broadcast && spec.kind !== 'event') {
+      throw new InvalidHandlerError(`${spec.id}: only event handlers can be broadcast`);
+    }
+    const priority = options.priority ?? DEFAULT_PRIORITY;
+    assertInteger(`${spec.id} priority`, priority, MIN_PRIORITY, MAX_PRIORITY);
+    if (options.concurrency !== undefined) assertInteger(`${spec.id} concurrency`, options.concurrency, 1);
+    if (options.timeoutMs !== undefined) assertInteger(`${spec.id} timeoutMs`, options.timeoutMs, 1);
+    if (options.retry?.maxAttempts !== undefined) {
+      assertInteger(`${spec.id} retry.maxAttempts`, options.retry.maxAttempts, 1);
+    }
+    const group =
+      spec.sessionId !== undefined || options.broadcast
+        ? this.instanceGroup
+        : (options.group ?? this.serviceName);
+    return new RegisteredHandler(
+      this.uniqueId(spec.id),
+      spec.kind,
+      [...new Set(spec.patterns)],
+      group,
+      priority,
+      this.seq++,
+      mergeRetryPolicy(this.retry, options.retry),
+      options.retry?.maxAttempts,
+      options.timeoutMs,
+      spec.invoke,
+      spec.payloadType,
+      spec.sessionId,
+      options.concurrency,
+    );
+  }
+
+  // The same class provided in two modules yields two handlers; retries must name exactly one.
+  private uniqueId(id: string): string {
+    let unique = id;
+    for (let n = 2; this.byId.has(unique); n++) unique = `${id}#${n}`;
+    return unique;
+  }
+
+  private group(handler: RegisteredHandler): GroupHandlers {
+    let group = this.groups.get(handler.group);
+    if (!group) this.groups.set(handler.group, (group = new GroupHandlers(false)));
+    return group;
+  }
+
+  private sessionTrie(sessionId: string): TopicTrie<RegisteredHandler> {
+    let trie = this.sessions.get(sessionId);
+    if (!trie) this.sessions.set(sessionId, (trie = new TopicTrie(byPriority)));
+    return trie;
+  }
+
+  private retain(group: string, binding: Binding): void {
+    const bindings = (this.groups.get(group) as GroupHandlers).bindings;
+    const key = `${binding.kind} ${binding.pattern}`;
+    const entry = bindings.get(key);
+    if (entry) {
+      entry.handlers += 1;
+      return;
+    }
+    bindings.set(key, { binding, handlers: 1 });
+    this.bindingListener?.(group, binding, true);
+  }
+
+  private release(group: string, binding: Binding): void {
+    const bindings = this.groups.get(group)?.bindings;
+    const key = `${binding.kind} ${binding.pattern}`;
+    const entry = bindings?.get(key);
+    if (!bindings || !entry) return;
+    entry.handlers -= 1;
+    if (entry.handlers > 0) return;
+    bindings.delete(key);
+    this.bindingListener?.(group, binding, false);
+  }
+}
+
+/** Throws {@link InvalidOptionsError} unless `value` is an integer in [min, max]. */
+export function assertInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionsError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+}

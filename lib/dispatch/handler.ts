@@ -1,0 +1,87 @@
+import type { MessageContext, MessageKind } from '../messages/envelope.js';
+import type { RetryPolicy } from './retry-policy.js';
+import { Semaphore } from './semaphore.js';
+
+/**
+ * Options of `@CommandHandler`, `@EventHandler` and `@QueryHandler`.
+ * @publicApi
+ */
+export interface HandlerOptions {
+  /** 0..99, lower runs first among the handlers of one message; default 50. */
+  priority?: number;
+  /** Overrides the module's retry policy for this handler (and a message's `maxAttempts`). */
+  retry?: RetryPolicy;
+  /** At most this many executions of this handler at once. */
+  concurrency?: number;
+  /** Events only: every bus instance gets its own copy instead of one per group. */
+  broadcast?: boolean;
+  /** Consumer group; default the module's `serviceName`. */
+  group?: string;
+  /** An attempt running longer fails with {@link HandlerTimeoutError} (and is retried by policy). */
+  timeoutMs?: number;
+}
+
+/** A handler function: the payload and its context in, a result (or a promise of one) out. */
+export type HandlerFunction = (payload: unknown, context: MessageContext) => unknown;
+
+/** What the Nest layer (or a session) registers. */
+export interface HandlerSpec {
+  /** `Class.method`, or a generated id for session handlers. */
+  id: string;
+  kind: MessageKind;
+  patterns: readonly string[];
+  options: HandlerOptions;
+  invoke: HandlerFunction;
+  /** A `@Topic` class the payload is turned into when it arrives as a plain object. */
+  payloadType?: Function;
+  /** Session handlers see only messages of this session. */
+  sessionId?: string;
+}
+
+const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** A handler as the registry keeps it: options resolved, group assigned. */
+export class RegisteredHandler {
+  readonly limiter?: Semaphore;
+
+  constructor(
+    readonly id: string,
+    readonly kind: MessageKind,
+    readonly patterns: readonly string[],
+    readonly group: string,
+    readonly priority: number,
+    readonly seq: number,
+    readonly retry: Readonly<Required<RetryPolicy>>,
+    /** Set when the handler declares its own `retry.maxAttempts`. */
+    readonly maxAttempts: number | undefined,
+    readonly timeoutMs: number | undefined,
+    readonly invoke: HandlerFunction,
+    readonly payloadType: Function | undefined,
+    readonly sessionId: string | undefined,
+    concurrency: number | undefined,
+  ) {
+    if (concurrency !== undefined) this.limiter = new Semaphore(concurrency);
+  }
+
+  /**
+   * The payload as this handler takes it: a plain object becomes an instance of the declared
+   * `@Topic` class (without running its constructor), so handlers see the same type on every
+   * transport.
+   */
+  payloadOf(payload: unknown): unknown {
+    const type = this.payloadType;
+    if (type === undefined || payload === null || typeof payload !== 'object' || payload instanceof type) {
+      return payload;
+    }
+    const instance = Object.create(type.prototype as object) as Record<string, unknown>;
+    for (const key of Object.keys(payload)) {
+      if (!UNSAFE_KEYS.has(key)) instance[key] = (payload as Record<string, unknown>)[key];
+    }
+    return instance;
+  }
+}
+
+/** Orders the handlers of one message: priority, then registration. */
+export function byPriority(a: RegisteredHandler, b: RegisteredHandler): number {
+  return a.priority - b.priority || a.seq - b.seq;
+}

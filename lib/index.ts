@@ -1,0 +1,66 @@
+// Module and bus
+export { MessageBusModule } from './message-bus.module.js';
+export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
+export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
+export type { CoreBusOptions } from './dispatch/engine-options.js';
+export { MessageBus } from './message-bus.js';
+export { BusSession, type SessionHandler } from './dispatch/bus-session.js';
+export { DeadLetters } from './dispatch/dead-letters.js';
+export type { BusStats } from './dispatch/bus-stats.js';
+export type { BackpressureStrategy } from './dispatch/dispatcher.js';
+
+// Declaring handlers and messages
+export { CommandHandler } from './nest/command-handler.decorator.js';
+export { EventHandler } from './nest/event-handler.decorator.js';
+export { QueryHandler } from './nest/query-handler.decorator.js';
+export type { HandlerTarget } from './nest/handler-metadata.js';
+export type { HandlerOptions } from './dispatch/handler.js';
+export type { RetryPolicy } from './dispatch/retry-policy.js';
+export { Topic } from './messages/topic.decorator.js';
+
+// Messages and results
+export type {
+  Envelope,
+  MessageContext,
+  MessageKind,
+  MessageOrigin,
+  PublishOptions,
+  RequestOptions,
+} from './messages/envelope.js';
+export type { CommandResult, QueryResult } from './messages/results.js';
+export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';
+export { jsonCodec, type Codec } from './messages/codec.js';
+
+// Errors
+export {
+  BusClosedError,
+  DuplicateHandlerError,
+  HandlerTimeoutError,
+  InvalidHandlerError,
+  InvalidOptionsError,
+  InvalidPatternError,
+  InvalidTopicError,
+  InvalidTransportError,
+  MessageBusError,
+  NoHandlerError,
+  OverloadedError,
+  PayloadTooLargeError,
+  UnrecoverableError,
+  type BusErrorCode,
+} from './messages/errors.js';
+
+// Transports
+export { MemoryTransport } from './transports/memory/memory.transport.js';
+export type {
+  Binding,
+  BusLogger,
+  Consumer,
+  DeadLetterStore,
+  Delivery,
+  DeliveryHandler,
+  GroupSubscription,
+  Reply,
+  Transport,
+  TransportConnection,
+  TransportContext,
+} from './transports/transport.interface.js';

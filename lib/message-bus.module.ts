@@ -1,0 +1,53 @@
+import { Logger, Module, type DynamicModule } from '@nestjs/common';
+import { DiscoveryModule } from '@nestjs/core';
+import { BUS_TRANSPORT, LOGGER_CONTEXT } from './constants.js';
+import { MessageBus } from './message-bus.js';
+import {
+  ConfigurableModuleClass,
+  MESSAGE_BUS_OPTIONS,
+  type OPTIONS_TYPE,
+} from './message-bus.module-definition.js';
+import type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
+import { HandlerExplorer } from './nest/handler.explorer.js';
+import { MessageBusLifecycle } from './nest/message-bus.lifecycle.js';
+import { transportFromUrl } from './transports/transport-url.js';
+import type { Transport } from './transports/transport.interface.js';
+
+/**
+ * Provides the injectable `MessageBus` and registers every `@CommandHandler`, `@EventHandler`
+ * and `@QueryHandler` method of the application at bootstrap.
+ *
+ * ```ts
+ * @Module({ imports: [MessageBusModule.forRoot('memory://', { serviceName: 'speech' })] })
+ * export class AppModule {}
+ * ```
+ * `forRootAsync({ imports, inject, useFactory })` takes a factory returning the options plus
+ * `transport`. The module is global unless `isGlobal: false`.
+ * @publicApi
+ */
+@Module({
+  imports: [DiscoveryModule],
+  providers: [
+    {
+      provide: BUS_TRANSPORT,
+      useFactory: (options: MessageBusModuleOptions): Transport =>
+        typeof options.transport === 'string' ? transportFromUrl(options.transport) : options.transport,
+      inject: [MESSAGE_BUS_OPTIONS],
+    },
+    {
+      provide: MessageBus,
+      useFactory: (options: MessageBusModuleOptions, transport: Transport) =>
+        new MessageBus(transport, options, new Logger(LOGGER_CONTEXT)),
+      inject: [MESSAGE_BUS_OPTIONS, BUS_TRANSPORT],
+    },
+    HandlerExplorer,
+    MessageBusLifecycle,
+  ],
+  exports: [MessageBus],
+})
+export class MessageBusModule extends ConfigurableModuleClass {
+  static override forRoot(transport: Transport | string | typeof OPTIONS_TYPE, options: BusOptions = {}): DynamicModule {
+    if (typeof transport === 'object' && 'transport' in transport) return super.forRoot(transport);
+    return super.forRoot({ ...options, transport });
+  }
+}

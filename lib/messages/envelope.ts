@@ -1,0 +1,82 @@
+import type { MessageBus } from '../message-bus.js';
+
+/** What a message asks for: an event fans out, a command is handled once, a query is answered. @publicApi */
+export type MessageKind = 'event' | 'command' | 'query';
+
+/** Where a message came from: this application, a non-bus producer, or the bus itself. @publicApi */
+export type MessageOrigin = 'internal' | 'external' | 'system';
+
+/**
+ * A message as it travels: the payload plus routing, correlation and retry state.
+ * @publicApi
+ */
+export interface Envelope<T = unknown> {
+  id: string;
+  topic: string;
+  kind: MessageKind;
+  payload: T;
+  headers: Record<string, string>;
+  /** Shared by every message of one causal chain; defaults to the id of the first one. */
+  correlationId: string;
+  /** Id of the message whose handler published this one. */
+  causationId?: string;
+  sessionId?: string;
+  /** Where the answer of a query or `execute` goes; set by the bus. */
+  replyTo?: string;
+  /** Epoch ms at publish. */
+  timestamp: number;
+  origin: MessageOrigin;
+  /** 0..99, lower runs first. */
+  priority: number;
+  /** Epoch ms; a message still queued past it is dead-lettered as `EXPIRED`, never handled. */
+  deadline?: number;
+  /** 1 on first delivery. */
+  attempt: number;
+  maxAttempts: number;
+}
+
+/**
+ * Per-message options of `publish`, `send`, `execute` and `request`.
+ * @publicApi
+ */
+export interface PublishOptions {
+  /** 0..99, lower runs first; default 50. */
+  priority?: number;
+  /** Attempts before the message is dead-lettered (a handler's own `retry.maxAttempts` wins). */
+  maxAttempts?: number;
+  /** Dead-letter the message as `EXPIRED` if it is still queued this long after publish. */
+  ttlMs?: number;
+  /** Deliver no earlier than this many ms from now. */
+  delayMs?: number;
+  headers?: Record<string, string>;
+  /** Join an existing conversation; by default the message handled right now supplies it. */
+  correlationId?: string;
+  sessionId?: string;
+  origin?: MessageOrigin;
+}
+
+/** Options of `request` and `execute`. @publicApi */
+export interface RequestOptions extends PublishOptions {
+  /** How long to wait for the answer; default 5000 ms for `request`, 30000 ms for `execute`. */
+  timeoutMs?: number;
+}
+
+/**
+ * What a handler receives as its second argument.
+ * @publicApi
+ */
+export interface MessageContext {
+  readonly envelope: Envelope;
+  readonly topic: string;
+  readonly attempt: number;
+  readonly correlationId: string;
+  readonly sessionId?: string;
+  /** The bus, to publish follow-up messages (they inherit correlation and session). */
+  readonly bus: MessageBus;
+}
+
+/** Headers the bus reserves for itself. */
+export const BusHeaders = {
+  /** A retried copy runs only this handler, so the others of its event are not re-run. */
+  targetHandler: 'x-bus-handler',
+} as const;

@@ -1,0 +1,66 @@
+import {
+  Injectable,
+  type BeforeApplicationShutdown,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+  type OnModuleInit,
+} from '@nestjs/common';
+import type { HandlerFunction } from '../dispatch/handler.js';
+import { InvalidHandlerError } from '../messages/errors.js';
+import { engineOf, MessageBus } from '../message-bus.js';
+import { HandlerExplorer, type DiscoveredHandler } from './handler.explorer.js';
+
+/**
+ * Orders the bus's life within the application's: handlers are registered on module init
+ * (a duplicate fails bootstrap), the transport connects and consumes on bootstrap, shutdown
+ * first drains (intake stopped, in-flight handlers finished) and then closes the transport.
+ */
+@Injectable()
+export class MessageBusLifecycle
+  implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
+  constructor(
+    private readonly bus: MessageBus,
+    private readonly explorer: HandlerExplorer,
+  ) {}
+
+  onModuleInit(): void {
+    const engine = engineOf(this.bus);
+    for (const discovered of this.explorer.explore()) {
+      const invoke = this.invoker(discovered);
+      const id = `${discovered.instance.constructor.name}.${discovered.methodName}`;
+      for (const declaration of discovered.metadata) {
+        engine.addHandler({
+          id,
+          kind: declaration.kind,
+          patterns: declaration.patterns,
+          options: declaration.options,
+          payloadType: declaration.payloadType,
+          invoke,
+        });
+      }
+    }
+  }
+
+  onApplicationBootstrap(): Promise<void> {
+    return engineOf(this.bus).start();
+  }
+
+  beforeApplicationShutdown(): Promise<void> {
+    return engineOf(this.bus).drain();
+  }
+
+  onApplicationShutdown(): Promise<void> {
+    return engineOf(this.bus).close();
+  }
+
+  private invoker({ wrapper, instance, methodName }: DiscoveredHandler): HandlerFunction {
+    if (!wrapper.isDependencyTreeStatic()) {
+      throw new InvalidHandlerError(
+        `${instance.constructor.name}.${methodName}: handlers on request-scoped providers are not supported yet`,
+      );
+    }
+    const method = (instance as Record<string, HandlerFunction>)[methodName];
+    return method.bind(instance);
+  }
+}

@@ -1,0 +1,115 @@
+import { assertPattern } from './topic.js';
+
+interface Entry<T> {
+  readonly value: T;
+  readonly seq: number;
+}
+
+class TrieNode<T> {
+  readonly children = new Map<string, TrieNode<T>>();
+  star?: TrieNode<T>;
+  hash?: TrieNode<T>;
+  entries: Entry<T>[] = [];
+
+  isEmpty(): boolean {
+    return this.entries.length === 0 && this.children.size === 0 && !this.star && !this.hash;
+  }
+}
+
+// Results are cached per topic; the cache is dropped on any change and when it holds this many
+// topics, so memory stays bounded when topics are unbounded (ids in topics, say).
+const CACHE_LIMIT = 10_000;
+
+/**
+ * Maps topic patterns to values with AMQP topic-exchange semantics: `*` matches exactly one word,
+ * `#` zero or more. Matching walks only the branches the topic's words select, and repeated
+ * topics are answered from a cache, so the cost of a match does not grow with the number of
+ * patterns.
+ */
+export class TopicTrie<T> {
+  private readonly root = new TrieNode<T>();
+  private readonly cache = new Map<string, readonly T[]>();
+  private seq = 0;
+  private count = 0;
+
+  /** @param order sorts the values of one match; ties keep insertion order. */
+  constructor(private readonly order?: (a: T, b: T) => number) {}
+
+  /** Number of (pattern, value) pairs. */
+  get size(): number {
+    return this.count;
+  }
+
+  add(pattern: string, value: T): void {
+    assertPattern(pattern);
+    let node = this.root;
+    for (const word of pattern.split('.')) node = this.child(node, word);
+    node.entries.push({ value, seq: this.seq++ });
+    this.count += 1;
+    this.cache.clear();
+  }
+
+  /** Removes one (pattern, value) pair; false when it was not there. */
+  remove(pattern: string, value: T): boolean {
+    const path: [TrieNode<T>, string][] = [];
+    let node: TrieNode<T> | undefined = this.root;
+    for (const word of pattern.split('.')) {
+      path.push([node, word]);
+      node = word === '*' ? node.star : word === '#' ? node.hash : node.children.get(word);
+      if (!node) return false;
+    }
+    const index = node.entries.findIndex((entry) => entry.value === value);
+    if (index < 0) return false;
+    node.entries.splice(index, 1);
+    this.count -= 1;
+    this.cache.clear();
+    for (let i = path.length - 1; i >= 0 && node.isEmpty(); i--) {
+      const [parent, word] = path[i];
+      if (word === '*') parent.star = undefined;
+      else if (word === '#') parent.hash = undefined;
+      else parent.children.delete(word);
+      node = parent;
+    }
+    return true;
+  }
+
+  /** Values whose pattern matches `topic`, each once, in `order` then insertion order. */
+  match(topic: string): readonly T[] {
+    const cached = this.cache.get(topic);
+    if (cached) return cached;
+    const found = new Map<T, number>();
+    this.walk(this.root, topic.split('.'), 0, found);
+    const seqOf = (value: T) => found.get(value) as number;
+    const values = [...found.keys()].sort(
+      (a, b) => (this.order ? this.order(a, b) : 0) || seqOf(a) - seqOf(b),
+    );
+    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+    this.cache.set(topic, values);
+    return values;
+  }
+
+  private child(node: TrieNode<T>, word: string): TrieNode<T> {
+    if (word === '*') return (node.star ??= new TrieNode());
+    if (word === '#') return (node.hash ??= new TrieNode());
+    let next = node.children.get(word);
+    if (!next) node.children.set(word, (next = new TrieNode()));
+    return next;
+  }
+
+  private walk(node: TrieNode<T>, words: string[], index: number, found: Map<T, number>): void {
+    if (node.hash) {
+      // `#` swallows zero or more words: continue after it from every remaining position.
+      for (let next = index; next <= words.length; next++) this.walk(node.hash, words, next, found);
+    }
+    if (index === words.length) {
+      for (const entry of node.entries) {
+        const seen = found.get(entry.value);
+        if (seen === undefined || entry.seq < seen) found.set(entry.value, entry.seq);
+      }
+      return;
+    }
+    const exact = node.children.get(words[index]);
+    if (exact) this.walk(exact, words, index + 1, found);
+    if (node.star) this.walk(node.star, words, index + 1, found);
+  }
+}

@@ -1,0 +1,1 @@
+export { recordBus, type BusRecorder, type RecordedTopic } from './record-bus.js';

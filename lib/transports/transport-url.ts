@@ -1,0 +1,22 @@
+import { InvalidTransportError } from '../messages/errors.js';
+import { MemoryTransport } from './memory/memory.transport.js';
+import type { Transport } from './transport.interface.js';
+
+/** The URL with its password (and any `password` query parameter) replaced by `***`. */
+export function maskUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
+    return parsed.toString();
+  } catch {
+    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
+  }
+}
+
+/** The transport a URL names; the scheme picks it. */
+export function transportFromUrl(url: string): Transport {
+  const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
+  if (scheme === 'memory') return new MemoryTransport();
+  throw new InvalidTransportError(`No transport for ${JSON.stringify(maskUrl(url))}: the supported scheme is memory://`);
+}

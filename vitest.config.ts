@@ -1,0 +1,20 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
+
+export default defineConfig({
+  // Nest's DI reads constructor types from decorator metadata, which the default transform drops.
+  oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
+  resolve: {
+    alias: [
+      { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },
+    ],
+  },
+  test: {
+    include: ['test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
+    testTimeout: 20_000,
+    hookTimeout: 20_000,
+  },
+});
