@@ -42,7 +42,7 @@ export class BusEngine implements DispatchEffects {
   readonly registry: HandlerRegistry;
   private readonly dispatcher: Dispatcher;
   private readonly replies = new PendingReplies();
-  private readonly consumers = new Map<string, Promise<Consumer>>();
+  private readonly consumers = new Map<string, Consumer | Promise<Consumer>>();
   private readonly observers: PublishObserver[] = [];
   private connection?: TransportConnection;
   private state: State = 'new';
@@ -111,9 +111,7 @@ export class BusEngine implements DispatchEffects {
       },
     });
     for (const subscription of this.registry.subscriptions()) {
-      const consumer = Promise.resolve(this.connection.consume(subscription, this.dispatcher.accept));
-      this.consumers.set(subscription.group, consumer);
-      await consumer;
+      this.consumers.set(subscription.group, await this.connection.consume(subscription, this.dispatcher.accept));
     }
     this.registry.onBindingChange((group, binding, bound) => this.rebind(group, binding, bound));
     this.state = 'running';
@@ -302,21 +300,46 @@ export class BusEngine implements DispatchEffects {
     for (const observer of this.observers) observer(envelope);
   }
 
+  /** Keeps a consumer being created or updated, replaced by the consumer itself once ready. */
+  private track(group: string, pending: Promise<Consumer>): Promise<Consumer> {
+    this.consumers.set(group, pending);
+    void pending.then(
+      (consumer) => {
+        if (this.consumers.get(group) === pending) this.consumers.set(group, consumer);
+      },
+      () => undefined,
+    );
+    return pending;
+  }
+
+  // Bindings change while running when sessions add and remove handlers. A consumer that is
+  // already there is updated at once (the memory transport then routes the very next publish);
+  // changes to one still being created wait for it, in order.
   private rebind(group: string, binding: Binding, bound: boolean): void {
     const connection = this.connected();
-    const existing = this.consumers.get(group);
-    const next = existing
-      ? existing.then(async (consumer) => {
-          await (bound ? consumer.bind(binding) : consumer.unbind(binding));
+    const current = this.consumers.get(group);
+    const update = (consumer: Consumer) => (bound ? consumer.bind(binding) : consumer.unbind(binding));
+    let settled: void | Promise<unknown>;
+    if (current === undefined) {
+      settled = this.track(group, Promise.resolve(connection.consume({ group, bindings: [binding], exclusive: false }, this.dispatcher.accept)));
+    } else if (current instanceof Promise) {
+      settled = this.track(
+        group,
+        current.then(async (consumer) => {
+          await update(consumer);
           return consumer;
-        })
-      : Promise.resolve(
-          connection.consume({ group, bindings: [binding], exclusive: false }, this.dispatcher.accept),
+        }),
+      );
+    } else {
+      settled = update(current);
+    }
+    if (settled instanceof Promise) {
+      settled.catch((error: Error) => {
+        this.options.logger.error(
+          `Could not ${bound ? 'bind' : 'unbind'} ${binding.kind} "${binding.pattern}" for ${group}: ${error.message}`,
         );
-    this.consumers.set(group, next);
-    next.catch((error: Error) => {
-      this.options.logger.error(`Could not ${bound ? 'bind' : 'unbind'} ${binding.kind} "${binding.pattern}" for ${group}: ${error.message}`);
-    });
+      });
+    }
   }
 }
 

@@ -49,7 +49,8 @@ function walk(value: unknown, depth: number, limit: number): boolean {
 function walkObject(value: object, depth: number, limit: number): boolean {
   if (depth >= MAX_DEPTH || typeof (value as { toJSON?: unknown }).toJSON === 'function') return false;
   if (ArrayBuffer.isView(value)) return false;
-  lower += 2;
+  // Brackets; the lower bound also takes off the comma the first member does not need.
+  lower += 1;
   upper += 2;
   if (Array.isArray(value)) {
     for (const item of value) {

@@ -1,0 +1,35 @@
+/**
+ * The messages every peer handles, so all peers do the same work. Handlers of events,
+ * commands and queries return or record `n`, the sequence number of the message.
+ */
+export interface Item {
+  n: number;
+}
+
+/** Event topic of the fixed-topic event scenarios; its handlers subscribe to it exactly. */
+export const EVENT_TOPIC = 'bench.event';
+/** Pattern of the handlers of the distinct-topic scenarios, which publish `itemTopic(seq)`. */
+export const ITEM_PATTERN = 'bench.item.*';
+export const COMMAND_TOPIC = 'bench.cmd';
+export const QUERY_TOPIC = 'bench.query';
+
+export function itemTopic(seq: number): string {
+  return `bench.item.${seq}`;
+}
+
+/**
+ * `count` distinct patterns that match neither `EVENT_TOPIC` nor any `itemTopic`: exact topics,
+ * `*` and `#` patterns, a third of them sharing the `bench.` prefix (or starting with `#`) so a
+ * match has to walk past them instead of stopping at the first word.
+ */
+export function noisePatterns(count: number): string[] {
+  const shapes = [
+    (i: number) => `svc${i}.entity.created`,
+    (i: number) => `svc${i}.*.updated`,
+    (i: number) => `svc${i}.#`,
+    (i: number) => `bench.item.${i}.done`,
+    (i: number) => `bench.*.never${i}`,
+    (i: number) => `#.never${i}`,
+  ];
+  return Array.from({ length: count }, (_, i) => shapes[i % shapes.length](i));
+}

@@ -1,0 +1,91 @@
+import type { PeerId } from '../peers/peers.js';
+import type { Peer, RoundTrip } from '../peers/peer.js';
+import { collectGarbage, now, quantile, repeatFor } from '../measure.js';
+import type { Budget } from '../protocol.js';
+import { withHarness, type Scenario } from './scenario.js';
+
+type Kind = 'commands' | 'queries';
+
+const boot = (peer: Peer, kind: Kind) => (kind === 'commands' ? peer.commands : peer.queries)?.bind(peer);
+
+// Checking the clock on every call would cost as much as a fast call itself.
+const CLOCK_EVERY = 1024;
+
+/** Keeps `inFlight` round trips going for `ms`; returns how many completed and the elapsed ns. */
+async function saturate(trip: RoundTrip, inFlight: number, ms: number, from: number): Promise<{ calls: number; elapsedNs: number }> {
+  const start = now();
+  const end = start + BigInt(ms * 1e6);
+  let seq = from;
+  let stop = false;
+  const worker = async (): Promise<void> => {
+    while (!stop) {
+      const n = seq++;
+      const result = await trip.call(n);
+      if (!trip.verify(result, n)) throw new Error(`wrong answer to ${n}: ${JSON.stringify(result)}`);
+      if (n % CLOCK_EVERY === 0 && now() >= end) stop = true;
+    }
+  };
+  await Promise.all(Array.from({ length: inFlight }, worker));
+  return { calls: seq - from, elapsedNs: Number(now() - start) };
+}
+
+/** Round trips per second with `inFlight` callers, each awaiting its answer before the next call. */
+export function throughputScenario(options: { id: string; kind: Kind; inFlight: number; peers: readonly PeerId[] }): Scenario {
+  const { id, kind, inFlight, peers } = options;
+  return {
+    id,
+    peers,
+    description: `${inFlight} concurrent callers, each awaiting its ${kind === 'commands' ? 'command' : 'query'} result before sending the next; async handler returning the payload`,
+    run: (peer: Peer, budget: Budget) =>
+      withHarness(boot(peer, kind), kind, async (trip) => {
+        const warm = await saturate(trip, inFlight, budget.warmupMs, 0);
+        collectGarbage();
+        const { calls, elapsedNs } = await saturate(trip, inFlight, budget.measureMs, warm.calls);
+        return { perSecond: calls / (elapsedNs / 1e9), calls };
+      }),
+  };
+}
+
+const MAX_SAMPLES = 2_000_000;
+
+/** Sequential round trips, each timed on its own: p50, p99 and mean latency in µs. */
+export function latencyScenario(options: { id: string; kind: Kind; peers: readonly PeerId[] }): Scenario {
+  const { id, kind, peers } = options;
+  return {
+    id,
+    peers,
+    description: `one caller awaiting each ${kind === 'commands' ? 'command' : 'query'} round trip before the next, every call timed with hrtime; async handler returning the payload`,
+    run: (peer: Peer, budget: Budget) =>
+      withHarness(boot(peer, kind), kind, async (trip) => {
+        let seq = 0;
+        await repeatFor(budget.warmupMs, async () => {
+          const n = seq++;
+          if (!trip.verify(await trip.call(n), n)) throw new Error(`wrong answer to ${n}`);
+        });
+        collectGarbage();
+        const samples = new Float64Array(MAX_SAMPLES);
+        let count = 0;
+        const start = now();
+        const end = start + BigInt(budget.measureMs * 1e6);
+        let finished = start;
+        while (count < MAX_SAMPLES && finished < end) {
+          const n = seq++;
+          const sent = now();
+          const result = await trip.call(n);
+          finished = now();
+          samples[count++] = Number(finished - sent);
+          if (!trip.verify(result, n)) throw new Error(`wrong answer to ${n}: ${JSON.stringify(result)}`);
+        }
+        const sorted = samples.subarray(0, count).sort();
+        let total = 0;
+        for (const sample of sorted) total += sample;
+        return {
+          p50Us: quantile(sorted, 0.5) / 1e3,
+          p99Us: quantile(sorted, 0.99) / 1e3,
+          meanUs: total / count / 1e3,
+          perSecond: count / (Number(finished - start) / 1e9),
+          calls: count,
+        };
+      }),
+  };
+}

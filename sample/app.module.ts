@@ -1,0 +1,29 @@
+import { Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { MessageBusModule } from 'nestjs-message-bus';
+import { AdminModule } from './admin/admin.module.js';
+import { DevicesModule } from './devices/devices.module.js';
+import { HistoryModule } from './history/history.module.js';
+import { BusErrorFilter } from './http/bus-error.filter.js';
+import { ScreenModule } from './screen/screen.module.js';
+import { SpeechModule } from './speech/speech.module.js';
+
+@Module({
+  imports: [
+    // The in-memory transport: no broker to run. The module is global, so every feature module
+    // can inject MessageBus, and their handlers are found wherever they are declared.
+    MessageBusModule.forRoot('memory://', {
+      serviceName: 'voice-assistant',
+      // Short delays so a failing command reaches the dead letters in a blink: attempts at
+      // 0, +100 ms, +200 ms (the library's default waits 1 s, then 2 s).
+      retry: { maxAttempts: 3, initialDelayMs: 100, factor: 2 },
+    }),
+    SpeechModule,
+    HistoryModule,
+    DevicesModule,
+    ScreenModule,
+    AdminModule,
+  ],
+  providers: [{ provide: APP_FILTER, useClass: BusErrorFilter }],
+})
+export class AppModule {}

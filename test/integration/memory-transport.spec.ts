@@ -1,0 +1,148 @@
+import { Injectable } from '@nestjs/common';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  DuplicateHandlerError,
+  EventHandler,
+  CommandHandler,
+  MemoryTransport,
+  OverloadedError,
+  type MessageContext,
+} from 'nestjs-message-bus';
+import { AppTracker, deferred, until } from '../support/bus-app.js';
+
+@Injectable()
+class Slow {
+  gate = deferred();
+  readonly handled: number[] = [];
+  @EventHandler('slow.work')
+  async work(payload: { n: number }) {
+    await this.gate.promise;
+    this.handled.push(payload.n);
+  }
+}
+
+@Injectable()
+class Retrying {
+  readonly attempts: number[] = [];
+  @CommandHandler('retry.later', { retry: { maxAttempts: 3, initialDelayMs: 60_000 } })
+  later(_: unknown, context: MessageContext) {
+    this.attempts.push(context.attempt);
+    if (context.attempt < 3) throw new Error('not yet');
+  }
+}
+
+@Injectable()
+class Timed {
+  readonly handledAt: number[] = [];
+  @EventHandler('timed.evt')
+  on() {
+    this.handledAt.push(performance.now());
+  }
+  @CommandHandler('timed.hang', { timeoutMs: 30, retry: { maxAttempts: 2, initialDelayMs: 10 } })
+  async hang() {
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    return 'too late';
+  }
+}
+
+@Injectable()
+class Limited {
+  running = 0;
+  max = 0;
+  gate = deferred();
+  @EventHandler('limited.evt', { concurrency: 2 })
+  async on() {
+    this.running += 1;
+    this.max = Math.max(this.max, this.running);
+    await this.gate.promise;
+    this.running -= 1;
+  }
+}
+
+@Injectable()
+class OwnerA {
+  @CommandHandler('owned.cmd')
+  run() {}
+}
+
+describe('memory transport', () => {
+  const apps = new AppTracker();
+  afterEach(() => apps.closeAll());
+
+  it('at shutdown, runs messages waiting for a retry delay at once: nothing accepted is lost', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Retrying] });
+    await app.bus.send('retry.later', {});
+    await until(() => app.get(Retrying).attempts.length === 1);
+    await app.close();
+    expect(app.get(Retrying).attempts).toEqual([1, 2, 3]);
+    expect(app.bus.getStats()).toMatchObject({ delivered: 1, failed: 2, deadLettered: 0 });
+  });
+
+  it('block: a publisher waits for room in a full queue', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Slow], options: { concurrency: 1, maxQueueSize: 2 } });
+    const slow = app.get(Slow);
+    const published = [0, 1, 2, 3].map((n) => app.bus.publish('slow.work', { n }));
+    let fourthDone = false;
+    void published[3].then(() => (fourthDone = true));
+    await Promise.all(published.slice(0, 3));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(fourthDone).toBe(false);
+    expect(app.bus.getStats()).toMatchObject({ inFlight: 1, queued: 3 });
+    slow.gate.resolve();
+    await Promise.all(published);
+    await until(() => slow.handled.length === 4);
+    expect(slow.handled).toEqual([0, 1, 2, 3]);
+  });
+
+  it('reject-new: a publisher meeting a full queue gets OverloadedError', async () => {
+    const app = await apps.start({
+      transport: 'memory://',
+      providers: [Slow],
+      options: { concurrency: 1, maxQueueSize: 2, backpressure: 'reject-new' },
+    });
+    await app.bus.publish('slow.work', { n: 0 });
+    await until(() => app.bus.getStats().inFlight === 1);
+    await app.bus.publish('slow.work', { n: 1 });
+    await app.bus.publish('slow.work', { n: 2 });
+    const refused = app.bus.publish('slow.work', { n: 3 });
+    await expect(refused).rejects.toBeInstanceOf(OverloadedError);
+    await expect(refused).rejects.toMatchObject({ code: 'OVERLOADED' });
+    app.get(Slow).gate.resolve();
+  });
+
+  it('delivers a delayed message no earlier than its delay', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Timed] });
+    const sentAt = performance.now();
+    await app.bus.publish('timed.evt', {}, { delayMs: 50 });
+    await until(() => app.get(Timed).handledAt.length === 1);
+    expect(app.get(Timed).handledAt[0] - sentAt).toBeGreaterThanOrEqual(49);
+  });
+
+  it('fails an attempt that runs past the handler timeout, retries it, and ignores the late result', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Timed] });
+    const result = await app.bus.execute('timed.hang', {});
+    expect(result).toMatchObject({ ok: false, error: { code: 'HANDLER_ERROR', message: expect.stringMatching(/did not finish within 30 ms/) } });
+    const [letter] = await app.bus.deadLetters.list();
+    expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', error: { code: 'HANDLER_TIMEOUT' }, envelope: { attempt: 2 } });
+  });
+
+  it('limits one handler to its own concurrency', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Limited], options: { concurrency: 10 } });
+    for (let i = 0; i < 6; i++) await app.bus.publish('limited.evt', {});
+    const limited = app.get(Limited);
+    await until(() => limited.running === 2);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(limited.running).toBe(2);
+    limited.gate.resolve();
+    await until(() => app.bus.getStats().delivered === 6);
+    expect(limited.max).toBe(2);
+  });
+
+  it('refuses a second service binding a command topic another service owns', async () => {
+    const shared = new MemoryTransport();
+    await apps.start({ transport: shared, providers: [OwnerA], options: { serviceName: 'one' } });
+    await expect(apps.start({ transport: shared, providers: [OwnerA], options: { serviceName: 'two' } })).rejects.toBeInstanceOf(
+      DuplicateHandlerError,
+    );
+  });
+});

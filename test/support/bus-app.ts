@@ -1,0 +1,94 @@
+import type { DynamicModule, LoggerService, Provider, Type } from '@nestjs/common';
+import { Test, type TestingModule } from '@nestjs/testing';
+import { MessageBus, MessageBusModule, type BusOptions, type Transport } from 'nestjs-message-bus';
+
+/** Keeps what the application logged, so tests can assert on it and runs stay quiet. */
+export class CollectingLogger implements LoggerService {
+  readonly lines: string[] = [];
+  log(message: unknown): void {
+    this.lines.push(`log ${String(message)}`);
+  }
+  error(message: unknown): void {
+    this.lines.push(`error ${String(message)}`);
+  }
+  warn(message: unknown): void {
+    this.lines.push(`warn ${String(message)}`);
+  }
+  debug(message: unknown): void {
+    this.lines.push(`debug ${String(message)}`);
+  }
+  verbose(message: unknown): void {
+    this.lines.push(`verbose ${String(message)}`);
+  }
+}
+
+export interface BusAppSetup {
+  transport: Transport | string;
+  options?: BusOptions;
+  providers?: Provider[];
+  controllers?: Type<unknown>[];
+  imports?: (Type<unknown> | DynamicModule)[];
+}
+
+export interface BusApp {
+  module: TestingModule;
+  bus: MessageBus;
+  logger: CollectingLogger;
+  get<T>(type: Type<T>): T;
+  close(): Promise<void>;
+}
+
+/** Boots a Nest application context with the bus and the given handlers, initialised. */
+export async function startBusApp(setup: BusAppSetup): Promise<BusApp> {
+  const logger = new CollectingLogger();
+  const module = await Test.createTestingModule({
+    imports: [MessageBusModule.forRoot(setup.transport, setup.options), ...(setup.imports ?? [])],
+    providers: setup.providers ?? [],
+    controllers: setup.controllers ?? [],
+  })
+    .setLogger(logger)
+    .compile();
+  await module.init();
+  return {
+    module,
+    bus: module.get(MessageBus),
+    logger,
+    get: (type) => module.get(type),
+    close: () => module.close(),
+  };
+}
+
+/** Closes every app a test started, even when the test failed. */
+export class AppTracker {
+  private readonly apps: BusApp[] = [];
+
+  async start(setup: BusAppSetup): Promise<BusApp> {
+    const app = await startBusApp(setup);
+    this.apps.push(app);
+    return app;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.apps.splice(0).map((app) => app.close()));
+  }
+}
+
+export interface Deferred<T = void> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+export function deferred<T = void>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((done) => (resolve = done));
+  return { promise, resolve };
+}
+
+/** Resolves once `condition` holds, polling every few ms; rejects after `timeoutMs`. */
+export async function until(condition: () => boolean | Promise<boolean>, timeoutMs = 5000, what = 'condition'): Promise<void> {
+  const start = Date.now();
+  while (!(await condition())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
