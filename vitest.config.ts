@@ -9,6 +9,8 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
+      { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },
       { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },
     ],
   },

@@ -30,7 +30,7 @@ import type { Transport } from './transports/transport.interface.js';
   providers: [
     {
       provide: BUS_TRANSPORT,
-      useFactory: (options: MessageBusModuleOptions): Transport =>
+      useFactory: (options: MessageBusModuleOptions): Transport | Promise<Transport> =>
         typeof options.transport === 'string' ? transportFromUrl(options.transport) : options.transport,
       inject: [MESSAGE_BUS_OPTIONS],
     },

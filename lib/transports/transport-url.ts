@@ -14,9 +14,18 @@ export function maskUrl(url: string): string {
   }
 }
 
-/** The transport a URL names; the scheme picks it. */
-export function transportFromUrl(url: string): Transport {
+/**
+ * The transport a URL names; the scheme picks it. Broker transports are imported only when
+ * named, so their client libraries stay optional.
+ */
+export async function transportFromUrl(url: string): Promise<Transport> {
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
-  if (scheme === 'memory') return new MemoryTransport();
-  throw new InvalidTransportError(`No transport for ${JSON.stringify(maskUrl(url))}: the supported scheme is memory://`);
+  switch (scheme) {
+    case 'memory':
+      return new MemoryTransport();
+    default:
+      throw new InvalidTransportError(
+        `No transport for ${JSON.stringify(maskUrl(url))}: use memory://, redis://, rediss://, amqp:// or amqps://`,
+      );
+  }
 }
