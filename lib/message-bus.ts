@@ -4,6 +4,7 @@ import type { BusStats } from './dispatch/bus-stats.js';
 import { DeadLetters } from './dispatch/dead-letters.js';
 import { resolveEngineOptions, type CoreBusOptions } from './dispatch/engine-options.js';
 import type { PublishOptions, RequestOptions } from './messages/envelope.js';
+import { InvalidOptionsError } from './messages/errors.js';
 import { newMessageId } from './messages/message-id.js';
 import type { CommandResult, QueryResult } from './messages/results.js';
 import type { BusLogger, Transport } from './transports/transport.interface.js';
@@ -78,6 +79,9 @@ export class MessageBus {
 
   /** Opens a session: its messages carry `id` (new if omitted) and its handlers see only them. */
   session(id: string = newMessageId()): BusSession {
+    if (typeof id !== 'string' || id.length === 0 || id.length > 255) {
+      throw new InvalidOptionsError(`A session id must be a string of 1..255 chars, got ${JSON.stringify(id)}`);
+    }
     return new BusSession(this.#engine, id);
   }
 

@@ -209,6 +209,16 @@ export class BusEngine implements DispatchEffects {
     }
   }
 
+  /** Publishes a dead letter again: to its group alone when known, else by topic. */
+  async republish(letter: DeadLetter): Promise<void> {
+    const connection = this.connected();
+    const envelope: Envelope = { ...letter.envelope, attempt: 1, deadline: undefined, replyTo: undefined };
+    if (letter.group === undefined) await connection.publish(envelope);
+    else await connection.schedule(letter.group, envelope, 0);
+    this.counters.published += 1;
+    if (this.observers.length > 0) this.notify(envelope);
+  }
+
   // DispatchEffects
 
   contextFor(envelope: Envelope): BusMessageContext {

@@ -17,6 +17,8 @@ export interface BusStats {
   dropped: number;
   /** Events published while no group was bound to their topic. */
   unrouted: number;
+  /** Event handler runs skipped because a guard refused the message. */
+  filtered: number;
   /** Messages being handled now. */
   inFlight: number;
   /** Messages waiting in this instance's queue. */
@@ -32,4 +34,5 @@ export class BusCounters {
   deadLettered = 0;
   dropped = 0;
   unrouted = 0;
+  filtered = 0;
 }

@@ -1,5 +1,4 @@
 import type { DeadLetter, DeadLetterFilter } from '../messages/dead-letter.js';
-import type { Envelope } from '../messages/envelope.js';
 import type { BusEngine } from './bus-engine.js';
 
 /**
@@ -12,7 +11,7 @@ export class DeadLetters {
 
   /** Oldest first; `limit` defaults to 100. */
   list(filter: DeadLetterFilter & { limit?: number } = {}): Promise<DeadLetter[]> {
-    return this.engine.connected().deadLetters.list({ limit: 100, ...filter });
+    return this.engine.connected().deadLetters.list({ ...filter, limit: filter.limit ?? 100 });
   }
 
   count(filter?: DeadLetterFilter): Promise<number> {
@@ -20,18 +19,13 @@ export class DeadLetters {
   }
 
   /**
-   * Sends the selected letters (a dead-letter id, or a filter) back to the group that gave up
-   * on them, attempts reset and deadline cleared, and removes them from the store.
-   * Resolves how many were replayed.
+   * Publishes the selected letters (a dead-letter id, or a filter) again, to the group that gave
+   * up on them only, with attempts reset, no deadline and no reply address (whoever waited for
+   * an `execute` answer is gone), and removes them from the store. Resolves how many.
    */
   async replay(selector: string | DeadLetterFilter = {}): Promise<number> {
-    const connection = this.engine.connected();
-    const letters = await connection.deadLetters.take(selector);
-    for (const letter of letters) {
-      const envelope: Envelope = { ...letter.envelope, attempt: 1, deadline: undefined };
-      if (letter.group === undefined) await connection.publish(envelope);
-      else await connection.schedule(letter.group, envelope, 0);
-    }
+    const letters = await this.engine.connected().deadLetters.take(selector);
+    for (const letter of letters) await this.engine.republish(letter);
     return letters.length;
   }
 

@@ -1,10 +1,10 @@
 import type { DeadLetter, DeadLetterReason } from '../messages/dead-letter.js';
-import { BusHeaders, type Envelope, type MessageContext } from '../messages/envelope.js';
+import { BusHeaders, type Envelope } from '../messages/envelope.js';
 import {
   HandlerTimeoutError,
+  MessageBusError,
   OverloadedError,
   toError,
-  UnrecoverableError,
   type BusErrorCode,
 } from '../messages/errors.js';
 import { failure, type QueryResult } from '../messages/results.js';
@@ -12,13 +12,14 @@ import type { BusLogger, Delivery } from '../transports/transport.interface.js';
 import type { BusCounters } from './bus-stats.js';
 import type { RegisteredHandler } from './handler.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { Fifo, PriorityBucketQueue } from './priority-queue.js';
 import { retryDelay } from './retry-policy.js';
 
 /** What the dispatcher asks of the bus around it: contexts, and the transport's settle operations. */
 export interface DispatchEffects {
-  contextFor(envelope: Envelope): MessageContext;
+  contextFor(envelope: Envelope): BusMessageContext;
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
   deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void>;
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
@@ -147,21 +148,21 @@ export class Dispatcher {
     delivery: Delivery,
     handlers: readonly RegisteredHandler[],
     start: number,
-    context: MessageContext,
+    context: BusMessageContext,
   ): Pending {
     const last = handlers.length - 1;
     for (let i = start; i <= last; i++) {
       const pending = this.run(handlers[i], delivery, context);
       if (pending !== undefined) {
         return i === last
-          ? pending.then(() => delivery.ack())
+          ? pending.then(() => finish(delivery, context))
           : pending.then(() => this.runFrom(delivery, handlers, i + 1, context));
       }
     }
-    return delivery.ack() ?? undefined;
+    return finish(delivery, context) ?? undefined;
   }
 
-  private run(handler: RegisteredHandler, delivery: Delivery, context: MessageContext): Pending {
+  private run(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {
     const limiter = handler.limiter;
     if (limiter === undefined) return this.invoke(handler, delivery, context);
     const release = (): void => limiter.release();
@@ -169,7 +170,7 @@ export class Dispatcher {
     return limiter.acquire().then(() => andFinally(this.invoke(handler, delivery, context), release));
   }
 
-  private invoke(handler: RegisteredHandler, delivery: Delivery, context: MessageContext): Pending {
+  private invoke(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {
     let result: unknown;
     try {
       result = messageScope.run(context, handler.invoke, handler.payloadOf(delivery.envelope.payload), context);
@@ -196,14 +197,18 @@ export class Dispatcher {
   private failed(handler: RegisteredHandler, delivery: Delivery, thrown: unknown): Pending {
     const error = toError(thrown);
     const envelope = delivery.envelope;
+    const verdict = classify(error, envelope.kind);
+    if (verdict.reason === undefined) {
+      this.counters.filtered += 1;
+      return undefined;
+    }
     this.counters.failed += 1;
     const maxAttempts = handler.maxAttempts ?? envelope.maxAttempts;
     this.options.logger.warn(
       `${handler.id} failed on ${envelope.topic} (id=${envelope.id} correlationId=${envelope.correlationId} ` +
         `attempt ${envelope.attempt}/${maxAttempts}): ${error.message}`,
     );
-    if (envelope.kind === 'query') return this.effects.reply(envelope, failure('HANDLER_ERROR', error.message)) ?? undefined;
-    const verdict = classify(error);
+    if (envelope.kind === 'query') return this.effects.reply(envelope, failure(verdict.code, error.message)) ?? undefined;
     if (verdict.retry && envelope.attempt < maxAttempts) {
       this.counters.retried += 1;
       const retry: Envelope = {
@@ -249,9 +254,30 @@ export class Dispatcher {
   }
 }
 
-function classify(error: Error): { retry: boolean; reason: DeadLetterReason; code: BusErrorCode } {
-  if (error instanceof UnrecoverableError) return { retry: false, reason: 'UNRECOVERABLE', code: 'HANDLER_ERROR' };
-  return { retry: true, reason: 'ATTEMPTS_EXHAUSTED', code: 'HANDLER_ERROR' };
+interface Verdict {
+  retry: boolean;
+  /** Where the message goes when it is not retried; none for a skipped event. */
+  reason?: DeadLetterReason;
+  code: BusErrorCode;
+}
+
+const RETRY: Verdict = { retry: true, reason: 'ATTEMPTS_EXHAUSTED', code: 'HANDLER_ERROR' };
+const VERDICTS: Record<string, Verdict> = {
+  UNRECOVERABLE: { retry: false, reason: 'UNRECOVERABLE', code: 'HANDLER_ERROR' },
+  FORBIDDEN: { retry: false, reason: 'REJECTED', code: 'FORBIDDEN' },
+  VALIDATION: { retry: false, reason: 'VALIDATION', code: 'VALIDATION' },
+};
+
+/** What a failure means for the message, by the stable code of the bus error that caused it. */
+function classify(error: Error, kind: Envelope['kind']): Verdict {
+  const verdict = error instanceof MessageBusError ? (VERDICTS[error.code] ?? RETRY) : RETRY;
+  // A refused event is filtered out, not a failure worth keeping.
+  return kind === 'event' && verdict.code === 'FORBIDDEN' ? { ...verdict, reason: undefined } : verdict;
+}
+
+function finish(delivery: Delivery, context: BusMessageContext): void | Promise<void> {
+  context.settle();
+  return delivery.ack();
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {

@@ -7,6 +7,7 @@ export class BusMessageContext implements MessageContext {
   readonly attempt: number;
   readonly correlationId: string;
   readonly sessionId?: string;
+  private cleanups?: (() => void)[];
 
   constructor(
     readonly envelope: Envelope,
@@ -16,5 +17,16 @@ export class BusMessageContext implements MessageContext {
     this.attempt = envelope.attempt;
     this.correlationId = envelope.correlationId;
     this.sessionId = envelope.sessionId;
+  }
+
+  /** Runs `cleanup` once every handler of this delivery has finished (sessions bound to it close). */
+  onSettled(cleanup: () => void): void {
+    (this.cleanups ??= []).push(cleanup);
+  }
+
+  /** @internal Called by the dispatcher when the delivery is done. */
+  settle(): void {
+    if (this.cleanups === undefined) return;
+    for (const cleanup of this.cleanups.splice(0)) cleanup();
   }
 }

@@ -122,3 +122,21 @@ export class InvalidOptionsError extends MessageBusError {
 export class HandlerTimeoutError extends MessageBusError {
   readonly code = 'HANDLER_TIMEOUT';
 }
+
+/**
+ * The message was refused (a guard said no). A requester gets `FORBIDDEN`; a command is
+ * dead-lettered as `REJECTED` without retries; an event handler is skipped (counted as filtered).
+ * @publicApi
+ */
+export class MessageRejectedError extends MessageBusError {
+  readonly code = 'FORBIDDEN';
+}
+
+/**
+ * The payload is invalid (a pipe refused it). A requester gets `VALIDATION`; the message is
+ * dead-lettered as `VALIDATION` without retries.
+ * @publicApi
+ */
+export class MessageValidationError extends MessageBusError {
+  readonly code = 'VALIDATION';
+}

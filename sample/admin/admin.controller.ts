@@ -15,6 +15,8 @@ import {
 import { MessageBus, type BusStats, type CommandResult, type DeadLetter, type QueryResult } from 'nestjs-message-bus';
 import { respond } from '../http/bus-result.js';
 
+const DEFAULT_LIMIT = 100;
+
 interface ReplayRequest {
   /** One dead letter by its id... */
   id?: unknown;
@@ -65,13 +67,14 @@ export class AdminController {
     return respond(await this.bus.request(topic, payload, { sessionId, origin: 'external' }));
   }
 
-  /** `GET /dead-letters?topic=&limit=`: the messages handlers gave up on, oldest first. */
+  /** `GET /dead-letters?topic=&limit=`: the messages handlers gave up on, oldest first (100 at most by default). */
   @Get('dead-letters')
   deadLetters(
     @Query('topic') topic?: string,
-    @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
+    @Query('limit', new ParseIntPipe({ optional: true })) limit = DEFAULT_LIMIT,
   ): Promise<DeadLetter[]> {
-    return this.bus.deadLetters.list({ topic, limit });
+    if (limit < 1) throw new BadRequestException('limit must be a positive integer');
+    return this.bus.deadLetters.list({ topic: topic || undefined, limit });
   }
 
   /** `POST /dead-letters/replay { id? , topic? }`: hands dead letters back to their handlers. */
@@ -88,7 +91,7 @@ export class AdminController {
   /** `DELETE /dead-letters?topic=`: forgets dead letters (all of them without `topic`). */
   @Delete('dead-letters')
   async purge(@Query('topic') topic?: string): Promise<{ purged: number }> {
-    return { purged: await this.bus.deadLetters.purge({ topic }) };
+    return { purged: await this.bus.deadLetters.purge({ topic: topic || undefined }) };
   }
 
   /** `GET /stats`: the bus's counters and gauges. */

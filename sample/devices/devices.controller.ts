@@ -1,4 +1,15 @@
-import { BadRequestException, Body, Controller, Get, HttpCode, HttpStatus, NotFoundException, Param, Patch, Post } from '@nestjs/common';
+import {
+  BadRequestException,
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  NotFoundException,
+  Param,
+  Patch,
+  Post,
+} from '@nestjs/common';
 import { MessageBus, type CommandResult } from 'nestjs-message-bus';
 import { respond } from '../http/bus-result.js';
 import { DeviceGateway, type DeviceState } from './device-gateway.js';

@@ -14,6 +14,6 @@ export class HistoryController {
     @Query('limit', new ParseIntPipe({ optional: true })) limit?: number,
   ): Promise<QueryResult<StoredMessage[]>> {
     if (limit !== undefined && limit < 1) throw new BadRequestException('limit must be a positive integer');
-    return respond(await this.bus.request<StoredMessage[]>(new GetMessages(sessionId, limit)));
+    return respond(await this.bus.request<StoredMessage[]>(new GetMessages(sessionId || undefined, limit)));
   }
 }

@@ -50,8 +50,9 @@ export class HistoryService {
   /** The last `limit` messages (of `sessionId` if given), oldest first. */
   @QueryHandler(GetMessages)
   find(query: GetMessages): StoredMessage[] {
-    const limit = Number.isInteger(query.limit) && (query.limit as number) > 0 ? (query.limit as number) : DEFAULT_LIMIT;
-    return this.select(query.sessionId).slice(-limit);
+    const { sessionId, limit } = query;
+    const count = typeof limit === 'number' && Number.isInteger(limit) && limit > 0 ? limit : DEFAULT_LIMIT;
+    return this.select(sessionId).slice(-count);
   }
 
   private select(sessionId: string | undefined): StoredMessage[] {

@@ -31,7 +31,11 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
   });
 
   it('executes a command and asks a query by topic, payloads turned into their classes', async () => {
-    const spoken = await sample.http.post('/commands/Speech.Speak').set('x-session-id', 'ops').send({ text: 'By topic' }).expect(200);
+    const spoken = await sample.http
+      .post('/commands/Speech.Speak')
+      .set('x-session-id', 'ops')
+      .send({ text: 'By topic' })
+      .expect(200);
     await sample.recorder.waitFor('History.Updated');
 
     expect(spoken.body).toMatchObject({ ok: true, data: { sessionId: 'ops', text: 'By topic', durationMs: 800 } });
@@ -82,6 +86,7 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
       deadLettered: 0,
       dropped: 0,
       unrouted: 0,
+      filtered: 0,
       inFlight: 0,
       queued: 0,
     });
@@ -100,6 +105,7 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
       deadLettered: 0,
       dropped: 0,
       unrouted: 0,
+      filtered: 0,
       inFlight: 0,
       queued: 0,
     });
@@ -111,8 +117,13 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
     expect(body.error).toEqual({ code: 'HANDLER_ERROR', message: 'Nothing to say: text is empty' });
     const letters = await sample.http.get('/dead-letters').expect(200);
     expect(letters.body).toEqual([
-      expect.objectContaining({ reason: 'UNRECOVERABLE', handler: 'SpeechService.speak', envelope: expect.objectContaining({ id: body.commandId }) }),
+      expect.objectContaining({
+        reason: 'UNRECOVERABLE',
+        handler: 'SpeechService.speak',
+        envelope: expect.objectContaining({ id: body.commandId, attempt: 1 }),
+      }),
     ]);
-    expect((await sample.http.get('/stats').expect(200)).body).toMatchObject({ published: 1, failed: 1, retried: 0, deadLettered: 1 });
+    const stats = await sample.http.get('/stats').expect(200);
+    expect(stats.body).toMatchObject({ published: 1, delivered: 0, failed: 1, retried: 0, deadLettered: 1 });
   });
 });

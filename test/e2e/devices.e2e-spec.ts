@@ -31,7 +31,8 @@ describe('sample: devices, retries and dead letters', () => {
   });
 
   it('retries a failing command, dead-letters it, and replays it once the device is back', async () => {
-    await sample.http.patch('/devices/lamp').send({ online: false }).expect(200, { id: 'lamp', on: false, online: false });
+    const unplugged = { id: 'lamp', on: false, online: false };
+    await sample.http.patch('/devices/lamp').send({ online: false }).expect(200, unplugged);
 
     const failed = await sample.http.post('/devices/lamp/switch').send({ on: true }).expect(500);
 
@@ -73,11 +74,16 @@ describe('sample: devices, retries and dead letters', () => {
     const [switched] = await sample.recorder.waitFor('Device.Switched');
 
     // The replayed command keeps its id, so what it causes stays in the original chain.
-    expect(switched).toMatchObject({ payload: { deviceId: 'lamp', on: true }, correlationId: commandId, causationId: commandId });
+    expect(switched).toMatchObject({
+      payload: { deviceId: 'lamp', on: true },
+      correlationId: commandId,
+      causationId: commandId,
+    });
     expect((await sample.http.get('/devices').expect(200)).body[0]).toEqual({ id: 'lamp', on: true, online: true });
     await sample.http.get('/dead-letters').expect(200, []);
+    // Published: the command, then its replay.
     expect((await sample.http.get('/stats').expect(200)).body).toEqual({
-      published: 2,
+      published: 3,
       delivered: 1,
       failed: 3,
       retried: 2,
@@ -85,6 +91,7 @@ describe('sample: devices, retries and dead letters', () => {
       dropped: 0,
       // Nothing in this app listens to Device.Switched.
       unrouted: 1,
+      filtered: 0,
       inFlight: 0,
       queued: 0,
     });
@@ -105,7 +112,8 @@ describe('sample: devices, retries and dead letters', () => {
       error: { message: 'Unknown device "toaster"', code: 'UNRECOVERABLE' },
       envelope: { id: body.commandId, attempt: 1 },
     });
-    expect((await sample.http.get('/stats').expect(200)).body).toMatchObject({ failed: 1, retried: 0, deadLettered: 1 });
+    const stats = await sample.http.get('/stats').expect(200);
+    expect(stats.body).toMatchObject({ published: 1, delivered: 0, failed: 1, retried: 0, deadLettered: 1 });
   });
 
   it('replays dead letters by topic and purges the rest', async () => {
@@ -114,7 +122,8 @@ describe('sample: devices, retries and dead letters', () => {
     await sample.http.post('/commands/Speech.Speak').send({}).expect(500);
 
     const first = await sample.http.get('/dead-letters').query({ limit: 2 }).expect(200);
-    expect(first.body.map((letter: { envelope: { topic: string } }) => letter.envelope.topic)).toEqual(['Device.Switch', 'Device.Switch']);
+    const topics = first.body.map((letter: { envelope: { topic: string } }) => letter.envelope.topic);
+    expect(topics).toEqual(['Device.Switch', 'Device.Switch']);
 
     await sample.http.post('/dead-letters/replay').send({ topic: 'Device.Switch' }).expect(200, { replayed: 2 });
 
@@ -128,10 +137,11 @@ describe('sample: devices, retries and dead letters', () => {
     await sample.http.get('/dead-letters').expect(200, []);
   });
 
-  it('answers 404 for an unknown device and 400 for a malformed body', async () => {
+  it('answers 404 for an unknown device and 400 for a malformed request', async () => {
     await sample.http.patch('/devices/toaster').send({ online: false }).expect(404);
     await sample.http.patch('/devices/lamp').send({ online: 'no' }).expect(400);
     await sample.http.post('/devices/lamp/switch').send({ on: 'yes' }).expect(400);
+    await sample.http.get('/dead-letters').query({ limit: 0 }).expect(400);
 
     expect(sample.recorder.published()).toEqual([]);
   });

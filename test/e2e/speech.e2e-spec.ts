@@ -141,7 +141,7 @@ describe('sample: speech, history and screen', () => {
   });
 
   it('shows the caption and the conversation size on the screen (broadcast handlers)', async () => {
-    expect((await sample.http.get('/screen').expect(200)).body).toEqual({ caption: null, speaking: false, messageCount: 0 });
+    await sample.http.get('/screen').expect(200, { caption: null, speaking: false, messageCount: 0 });
 
     await sample.http.post('/speak').send({ text: 'Dinner is ready', sessionId: 'kitchen' }).expect(200);
     await sample.recorder.waitFor('History.Updated');
