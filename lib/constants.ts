@@ -6,3 +6,13 @@ export const BUS_TRANSPORT = 'message-bus:transport';
 
 /** Logger context of the bus. */
 export const LOGGER_CONTEXT = 'MessageBus';
+
+/** `ExecutionContext.getType()` inside bus handlers. */
+export const BUS_CONTEXT_TYPE = 'bus';
+
+/**
+ * Injects the `MessageContext` of the message being handled into a request-scoped provider
+ * (`undefined` when the provider was resolved for an HTTP request instead).
+ * @publicApi
+ */
+export const MESSAGE_CONTEXT = 'message-bus:message-context';

@@ -17,6 +17,9 @@ export type { HandlerTarget } from './nest/handler-metadata.js';
 export type { HandlerOptions } from './dispatch/handler.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
 export { Topic } from './messages/topic.decorator.js';
+export { MessageCtx, Payload } from './nest/message-params.decorator.js';
+export { isBusContext } from './nest/bus-context.js';
+export { BUS_CONTEXT_TYPE, MESSAGE_CONTEXT } from './constants.js';
 
 // Messages and results
 export type {
@@ -42,6 +45,8 @@ export {
   InvalidTopicError,
   InvalidTransportError,
   MessageBusError,
+  MessageRejectedError,
+  MessageValidationError,
   NoHandlerError,
   OverloadedError,
   PayloadTooLargeError,

@@ -1,6 +1,7 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { BUS_TRANSPORT, LOGGER_CONTEXT } from './constants.js';
+import { BUS_TRANSPORT, LOGGER_CONTEXT, MESSAGE_CONTEXT } from './constants.js';
+import { BusSession } from './dispatch/bus-session.js';
 import { MessageBus } from './message-bus.js';
 import {
   ConfigurableModuleClass,
@@ -9,6 +10,8 @@ import {
 } from './message-bus.module-definition.js';
 import type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
 import { HandlerExplorer } from './nest/handler.explorer.js';
+import { HandlerInvokerFactory } from './nest/handler-invoker.factory.js';
+import { messageContextProvider, sessionProvider } from './nest/request-scoped.providers.js';
 import { MessageBusLifecycle } from './nest/message-bus.lifecycle.js';
 import { transportFromUrl } from './transports/transport-url.js';
 import type { Transport } from './transports/transport.interface.js';
@@ -41,9 +44,12 @@ import type { Transport } from './transports/transport.interface.js';
       inject: [MESSAGE_BUS_OPTIONS, BUS_TRANSPORT],
     },
     HandlerExplorer,
+    HandlerInvokerFactory,
     MessageBusLifecycle,
+    messageContextProvider,
+    sessionProvider,
   ],
-  exports: [MessageBus],
+  exports: [MessageBus, MESSAGE_CONTEXT, BusSession],
 })
 export class MessageBusModule extends ConfigurableModuleClass {
   static override forRoot(transport: Transport | string | typeof OPTIONS_TYPE, options: BusOptions = {}): DynamicModule {

@@ -1,3 +1,4 @@
+import type { NestInterceptor, Type } from '@nestjs/common';
 import type { CoreBusOptions } from './dispatch/engine-options.js';
 import type { Transport } from './transports/transport.interface.js';
 
@@ -6,6 +7,18 @@ import type { Transport } from './transports/transport.interface.js';
  * @publicApi
  */
 export interface BusOptions extends CoreBusOptions {
+  /**
+   * Interceptors around every handler: the bus's global interceptors (after guards, before class
+   * and method interceptors, as Nest orders globals). Classes are taken from DI when provided
+   * somewhere, else created with their dependencies.
+   */
+  interceptors?: (Type<NestInterceptor> | NestInterceptor)[];
+  /**
+   * Also wrap handlers in the application's global guards, interceptors, pipes and filters
+   * (`useGlobal*`, `APP_*`); default false, as for Nest's hybrid microservices (`inheritAppConfig`):
+   * those are usually written for HTTP. Use `isBusContext(context)` in them to step aside.
+   */
+  inheritAppEnhancers?: boolean;
   /** Register the module globally so any module can inject `MessageBus`; default true. */
   isGlobal?: boolean;
 }

@@ -5,10 +5,9 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import type { HandlerFunction } from '../dispatch/handler.js';
-import { InvalidHandlerError } from '../messages/errors.js';
 import { engineOf, MessageBus } from '../message-bus.js';
-import { HandlerExplorer, type DiscoveredHandler } from './handler.explorer.js';
+import { HandlerExplorer } from './handler.explorer.js';
+import { HandlerInvokerFactory } from './handler-invoker.factory.js';
 
 /**
  * Orders the bus's life within the application's: handlers are registered on module init
@@ -22,12 +21,14 @@ export class MessageBusLifecycle
   constructor(
     private readonly bus: MessageBus,
     private readonly explorer: HandlerExplorer,
+    private readonly invokers: HandlerInvokerFactory,
   ) {}
 
-  onModuleInit(): void {
+  async onModuleInit(): Promise<void> {
     const engine = engineOf(this.bus);
+    await this.invokers.prepare();
     for (const discovered of this.explorer.explore()) {
-      const invoke = this.invoker(discovered);
+      const invoke = this.invokers.create(discovered);
       const id = `${discovered.instance.constructor.name}.${discovered.methodName}`;
       for (const declaration of discovered.metadata) {
         engine.addHandler({
@@ -52,15 +53,5 @@ export class MessageBusLifecycle
 
   onApplicationShutdown(): Promise<void> {
     return engineOf(this.bus).close();
-  }
-
-  private invoker({ wrapper, instance, methodName }: DiscoveredHandler): HandlerFunction {
-    if (!wrapper.isDependencyTreeStatic()) {
-      throw new InvalidHandlerError(
-        `${instance.constructor.name}.${methodName}: handlers on request-scoped providers are not supported yet`,
-      );
-    }
-    const method = (instance as Record<string, HandlerFunction>)[methodName];
-    return method.bind(instance);
   }
 }

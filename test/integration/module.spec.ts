@@ -1,4 +1,4 @@
-import { Controller, Injectable, Module, Scope, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import { Controller, Injectable, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -206,14 +206,5 @@ describe('MessageBusModule', () => {
       .setLogger(new CollectingLogger())
       .compile();
     await expect(local).rejects.toThrow(/MessageBus/);
-  });
-
-  it('refuses handlers on request-scoped providers with a clear error', async () => {
-    @Injectable({ scope: Scope.REQUEST })
-    class Scoped {
-      @EventHandler('scoped.evt')
-      on() {}
-    }
-    await expect(apps.start({ transport: 'memory://', providers: [Scoped] })).rejects.toThrow(/Scoped\.on.*request-scoped/);
   });
 });
