@@ -13,7 +13,9 @@ import type {
   TransportConnection,
 } from '../transports/transport.interface.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
-import { Dispatcher, type DispatchEffects } from './dispatcher.js';
+import type { CircuitState } from './circuit-breaker.js';
+import { Dispatcher } from './dispatcher.js';
+import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
 import { assertInteger, HandlerRegistry } from './handler-registry.js';
@@ -41,6 +43,7 @@ export class BusEngine implements DispatchEffects {
   readonly counters = new BusCounters();
   readonly registry: HandlerRegistry;
   private readonly dispatcher: Dispatcher;
+  private readonly executor: HandlerExecutor;
   private readonly replies = new PendingReplies();
   private readonly consumers = new Map<string, Consumer | Promise<Consumer>>();
   private readonly observers: PublishObserver[] = [];
@@ -60,12 +63,13 @@ export class BusEngine implements DispatchEffects {
   ) {
     // Callers that never published before close must not see an unhandled rejection.
     this.running.catch(() => undefined);
-    this.registry = new HandlerRegistry(
-      options.serviceName,
-      `${options.serviceName}.${this.instanceId}`,
-      options.retry,
-    );
-    this.dispatcher = new Dispatcher(this.registry, this.counters, this, {
+    this.registry = new HandlerRegistry(options.serviceName, `${options.serviceName}.${this.instanceId}`, {
+      retry: options.retry,
+      circuitBreaker: options.circuitBreaker,
+      timeoutMs: options.handlerTimeoutMs,
+    });
+    this.executor = new HandlerExecutor(this.counters, this, options.logger, options.idempotency);
+    this.dispatcher = new Dispatcher(this.registry, this.executor, this, this.counters, {
       concurrency: options.concurrency,
       maxQueueSize: options.maxQueueSize,
       backpressure: options.backpressure,
@@ -110,6 +114,7 @@ export class BusEngine implements DispatchEffects {
         this.counters.dropped += count;
       },
     });
+    this.executor.useTransportStore(this.connection.idempotency);
     for (const subscription of this.registry.subscriptions()) {
       this.consumers.set(subscription.group, await this.connection.consume(subscription, this.dispatcher.accept));
     }
@@ -148,7 +153,9 @@ export class BusEngine implements DispatchEffects {
   }
 
   stats(): BusStats {
-    return { ...this.counters, inFlight: this.dispatcher.inFlight, queued: this.dispatcher.queued };
+    const circuits: Record<string, CircuitState> = {};
+    for (const handler of this.registry.list()) if (handler.breaker) circuits[handler.id] = handler.breaker.state;
+    return { ...this.counters, inFlight: this.dispatcher.inFlight, queued: this.dispatcher.queued, circuits };
   }
 
   /** Publishes an event or sends a command; a command nobody handles rejects with `NO_HANDLER`. */

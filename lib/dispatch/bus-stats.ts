@@ -1,3 +1,5 @@
+import type { CircuitState } from './circuit-breaker.js';
+
 /**
  * Counters since start plus current gauges. Cheap: plain numbers, no I/O.
  * @publicApi
@@ -13,16 +15,20 @@ export interface BusStats {
   retried: number;
   /** Dead letters written. */
   deadLettered: number;
-  /** Messages discarded: dead letters evicted by `maxSize`/`ttlMs`. */
+  /** Messages discarded: dead letters evicted by `maxSize`/`ttlMs`, events dropped by `drop-oldest`. */
   dropped: number;
   /** Events published while no group was bound to their topic. */
   unrouted: number;
   /** Event handler runs skipped because a guard refused the message. */
   filtered: number;
+  /** Redelivered messages an idempotent handler had handled already (acked without running). */
+  duplicates: number;
   /** Messages being handled now. */
   inFlight: number;
   /** Messages waiting in this instance's queue. */
   queued: number;
+  /** State of every handler that has a circuit breaker, by handler id. */
+  circuits: Record<string, CircuitState>;
 }
 
 /** The counting part of {@link BusStats}, incremented in place on the hot path. */
@@ -35,4 +41,5 @@ export class BusCounters {
   dropped = 0;
   unrouted = 0;
   filtered = 0;
+  duplicates = 0;
 }

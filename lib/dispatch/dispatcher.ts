@@ -1,31 +1,15 @@
-import type { DeadLetter, DeadLetterReason } from '../messages/dead-letter.js';
-import { BusHeaders, type Envelope } from '../messages/envelope.js';
-import {
-  HandlerTimeoutError,
-  MessageBusError,
-  OverloadedError,
-  toError,
-  type BusErrorCode,
-} from '../messages/errors.js';
-import { failure, type QueryResult } from '../messages/results.js';
+import { OverloadedError, toError } from '../messages/errors.js';
 import type { BusLogger, Delivery } from '../transports/transport.interface.js';
 import type { BusCounters } from './bus-stats.js';
 import type { RegisteredHandler } from './handler.js';
+import { andThen, type DispatchEffects, type HandlerExecutor, type Pending } from './handler-executor.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { Fifo, PriorityBucketQueue } from './priority-queue.js';
-import { retryDelay } from './retry-policy.js';
 
-/** What the dispatcher asks of the bus around it: contexts, and the transport's settle operations. */
-export interface DispatchEffects {
-  contextFor(envelope: Envelope): BusMessageContext;
-  schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
-  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void>;
-  reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
-}
-
-export type BackpressureStrategy = 'block' | 'reject-new';
+/** What a publisher meets when the local queue is full. @publicApi */
+export type BackpressureStrategy = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';
 
 export interface DispatcherOptions {
   concurrency: number;
@@ -34,16 +18,18 @@ export interface DispatcherOptions {
   logger: BusLogger;
 }
 
-type Pending = Promise<unknown> | undefined;
-
 // Work done in one go before yielding to I/O, so a flood of synchronous handlers cannot starve
 // timers and sockets.
 const DRAIN_BATCH = 1024;
+// `adaptive`: the longest a publisher is held per admission once the queue is more than half full.
+const ADAPTIVE_MAX_WAIT_MS = 20;
+
+const isEvent = (delivery: Delivery): boolean => delivery.envelope.kind === 'event';
 
 /**
  * Runs deliveries: a local queue served lowest priority number first, at most `concurrency`
  * messages at once; for each message the matching handlers of its group in handler-priority
- * order, each isolated (a failure retries or dead-letters that handler alone); then the ack.
+ * order, each isolated; then the ack. Backpressure applies when the queue is full.
  */
 export class Dispatcher {
   private readonly queue = new PriorityBucketQueue<Delivery>();
@@ -63,8 +49,9 @@ export class Dispatcher {
 
   constructor(
     private readonly registry: HandlerRegistry,
-    private readonly counters: BusCounters,
+    private readonly executor: HandlerExecutor,
     private readonly effects: DispatchEffects,
+    private readonly counters: BusCounters,
     private readonly options: DispatcherOptions,
   ) {}
 
@@ -77,18 +64,31 @@ export class Dispatcher {
   }
 
   /**
-   * Takes a delivery into the queue. When the queue is full a publisher outside any handler
-   * waits (`block`) or is refused (`reject-new`); a handler publishing follow-ups is never held
-   * back, since it may hold the very slot that would make room.
+   * Takes a delivery into the queue, applying backpressure to publishers outside handlers. A
+   * handler publishing follow-ups is never held back: it may hold the very slot that would make room.
    */
   readonly accept = (delivery: Delivery): void | Promise<void> => {
-    if (this.queue.size >= this.options.maxQueueSize && messageScope.getStore() === undefined) {
-      if (this.options.backpressure === 'reject-new') {
-        throw new OverloadedError(`Queue full (${this.options.maxQueueSize}): ${delivery.envelope.topic} refused`);
-      }
-      return new Promise((admitted) => this.blocked.push({ delivery, admitted }));
+    const { maxQueueSize, backpressure } = this.options;
+    const size = this.queue.size;
+    if (backpressure === 'adaptive' && size >= maxQueueSize / 2 && size < maxQueueSize && !inHandler()) {
+      // Admission slows down linearly from half full to full; a full queue blocks.
+      const waitMs = Math.ceil((ADAPTIVE_MAX_WAIT_MS * (size - maxQueueSize / 2)) / (maxQueueSize / 2));
+      return new Promise<void>((resolve) => setTimeout(resolve, waitMs)).then(() => this.admitOrWait(delivery));
     }
-    this.enqueue(delivery);
+    if (size < maxQueueSize || inHandler()) return this.enqueue(delivery);
+    if (backpressure === 'reject-new') {
+      throw new OverloadedError(`Queue full (${maxQueueSize}): ${delivery.envelope.topic} refused`);
+    }
+    if (backpressure === 'drop-oldest') {
+      const incomingEvent = isEvent(delivery);
+      const victim = this.queue.removeLeastUrgent(isEvent, incomingEvent ? delivery.envelope.priority : 0);
+      if (victim !== undefined) {
+        this.drop(victim);
+        return this.enqueue(delivery);
+      }
+      if (incomingEvent) return this.drop(delivery);
+    }
+    return this.waitForRoom(delivery);
   };
 
   /** Resolves once nothing is queued or running. */
@@ -97,12 +97,27 @@ export class Dispatcher {
     return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
+  private admitOrWait(delivery: Delivery): void | Promise<void> {
+    return this.queue.size < this.options.maxQueueSize ? this.enqueue(delivery) : this.waitForRoom(delivery);
+  }
+
+  private waitForRoom(delivery: Delivery): Promise<void> {
+    return new Promise((admitted) => this.blocked.push({ delivery, admitted }));
+  }
+
   private enqueue(delivery: Delivery): void {
     this.queue.push(delivery, delivery.envelope.priority);
     if (!this.drainScheduled) {
       this.drainScheduled = true;
       queueMicrotask(this.drainNow);
     }
+  }
+
+  /** Discards an event under `drop-oldest`: counted, and acked so a broker does not redeliver it. */
+  private drop(delivery: Delivery): void {
+    this.counters.dropped += 1;
+    const acked = delivery.ack();
+    if (acked instanceof Promise) acked.catch((error: unknown) => this.options.logger.warn(`Ack of a dropped message failed: ${toError(error).message}`));
   }
 
   private drain(): void {
@@ -138,21 +153,18 @@ export class Dispatcher {
 
   private process(delivery: Delivery): Pending {
     const envelope = delivery.envelope;
-    if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) return this.expire(delivery);
+    if (envelope.deadline !== undefined && envelope.deadline <= Date.now()) {
+      return andThen(this.executor.expire(delivery), () => delivery.ack());
+    }
     const handlers = this.registry.handlersFor(delivery.group, envelope);
-    if (handlers.length === 0) return this.unhandled(delivery);
+    if (handlers.length === 0) return andThen(this.executor.unhandled(delivery), () => delivery.ack());
     return this.runFrom(delivery, handlers, 0, this.effects.contextFor(envelope));
   }
 
-  private runFrom(
-    delivery: Delivery,
-    handlers: readonly RegisteredHandler[],
-    start: number,
-    context: BusMessageContext,
-  ): Pending {
+  private runFrom(delivery: Delivery, handlers: readonly RegisteredHandler[], start: number, context: BusMessageContext): Pending {
     const last = handlers.length - 1;
     for (let i = start; i <= last; i++) {
-      const pending = this.run(handlers[i], delivery, context);
+      const pending = this.executor.run(handlers[i], delivery, context);
       if (pending !== undefined) {
         return i === last
           ? pending.then(() => finish(delivery, context))
@@ -161,157 +173,13 @@ export class Dispatcher {
     }
     return finish(delivery, context) ?? undefined;
   }
-
-  private run(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {
-    const limiter = handler.limiter;
-    if (limiter === undefined) return this.invoke(handler, delivery, context);
-    const release = (): void => limiter.release();
-    if (limiter.tryAcquire()) return andFinally(this.invoke(handler, delivery, context), release);
-    return limiter.acquire().then(() => andFinally(this.invoke(handler, delivery, context), release));
-  }
-
-  private invoke(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {
-    let result: unknown;
-    try {
-      result = messageScope.run(context, handler.invoke, handler.payloadOf(delivery.envelope.payload), context);
-    } catch (error) {
-      return this.failed(handler, delivery, error);
-    }
-    if (!isPromiseLike(result)) return this.succeeded(delivery, result);
-    let settled: Promise<unknown>;
-    if (handler.timeoutMs !== undefined) settled = withTimeout(result, handler.timeoutMs, handler.id);
-    else settled = result instanceof Promise ? result : Promise.resolve(result);
-    return settled.then(
-      (value) => this.succeeded(delivery, value),
-      (error: unknown) => this.failed(handler, delivery, error),
-    );
-  }
-
-  private succeeded(delivery: Delivery, value: unknown): Pending {
-    this.counters.delivered += 1;
-    const envelope = delivery.envelope;
-    if (envelope.replyTo === undefined || envelope.kind === 'event') return undefined;
-    return this.effects.reply(envelope, { ok: true, data: value }) ?? undefined;
-  }
-
-  private failed(handler: RegisteredHandler, delivery: Delivery, thrown: unknown): Pending {
-    const error = toError(thrown);
-    const envelope = delivery.envelope;
-    const verdict = classify(error, envelope.kind);
-    if (verdict.reason === undefined) {
-      this.counters.filtered += 1;
-      return undefined;
-    }
-    this.counters.failed += 1;
-    const maxAttempts = handler.maxAttempts ?? envelope.maxAttempts;
-    this.options.logger.warn(
-      `${handler.id} failed on ${envelope.topic} (id=${envelope.id} correlationId=${envelope.correlationId} ` +
-        `attempt ${envelope.attempt}/${maxAttempts}): ${error.message}`,
-    );
-    if (envelope.kind === 'query') return this.effects.reply(envelope, failure(verdict.code, error.message)) ?? undefined;
-    if (verdict.retry && envelope.attempt < maxAttempts) {
-      this.counters.retried += 1;
-      const retry: Envelope = {
-        ...envelope,
-        attempt: envelope.attempt + 1,
-        maxAttempts,
-        headers: { ...envelope.headers, [BusHeaders.targetHandler]: handler.id },
-      };
-      return this.effects.schedule(delivery.group, retry, retryDelay(handler.retry, envelope.attempt)) ?? undefined;
-    }
-    return this.giveUp(delivery, verdict.reason, verdict.code, error, handler.id);
-  }
-
-  private expire(delivery: Delivery): Pending {
-    const error = new Error(`Expired before it was handled (deadline ${new Date(delivery.envelope.deadline as number).toISOString()})`);
-    return andThen(this.giveUp(delivery, 'EXPIRED', 'TIMEOUT', error), () => delivery.ack());
-  }
-
-  private unhandled(delivery: Delivery): Pending {
-    const { kind, topic } = delivery.envelope;
-    if (kind === 'event') return delivery.ack() ?? undefined;
-    const error = new Error(`No ${kind} handler for "${topic}" in group ${delivery.group}`);
-    const settled =
-      kind === 'query'
-        ? this.effects.reply(delivery.envelope, failure('NO_HANDLER', error.message))
-        : this.giveUp(delivery, 'REJECTED', 'NO_HANDLER', error);
-    return andThen(settled ?? undefined, () => delivery.ack());
-  }
-
-  /** Dead-letters the message and tells a waiting `execute` why it failed. */
-  private giveUp(delivery: Delivery, reason: DeadLetterReason, code: BusErrorCode, error: Error, handler?: string): Pending {
-    const envelope = delivery.envelope;
-    this.counters.deadLettered += 1;
-    const stored = this.effects.deadLetter({
-      envelope,
-      reason,
-      error: { message: error.message, code: (error as { code?: string }).code },
-      handler,
-      group: delivery.group,
-    });
-    if (envelope.replyTo === undefined || envelope.kind === 'event') return stored ?? undefined;
-    return andThen(stored ?? undefined, () => this.effects.reply(envelope, failure(code, error.message)));
-  }
 }
 
-interface Verdict {
-  retry: boolean;
-  /** Where the message goes when it is not retried; none for a skipped event. */
-  reason?: DeadLetterReason;
-  code: BusErrorCode;
-}
-
-const RETRY: Verdict = { retry: true, reason: 'ATTEMPTS_EXHAUSTED', code: 'HANDLER_ERROR' };
-const VERDICTS: Record<string, Verdict> = {
-  UNRECOVERABLE: { retry: false, reason: 'UNRECOVERABLE', code: 'HANDLER_ERROR' },
-  FORBIDDEN: { retry: false, reason: 'REJECTED', code: 'FORBIDDEN' },
-  VALIDATION: { retry: false, reason: 'VALIDATION', code: 'VALIDATION' },
-};
-
-/** What a failure means for the message, by the stable code of the bus error that caused it. */
-function classify(error: Error, kind: Envelope['kind']): Verdict {
-  const verdict = error instanceof MessageBusError ? (VERDICTS[error.code] ?? RETRY) : RETRY;
-  // A refused event is filtered out, not a failure worth keeping.
-  return kind === 'event' && verdict.code === 'FORBIDDEN' ? { ...verdict, reason: undefined } : verdict;
+function inHandler(): boolean {
+  return messageScope.getStore() !== undefined;
 }
 
 function finish(delivery: Delivery, context: BusMessageContext): void | Promise<void> {
   context.settle();
   return delivery.ack();
-}
-
-function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
-  return value !== null && (typeof value === 'object' || typeof value === 'function') && typeof (value as PromiseLike<unknown>).then === 'function';
-}
-
-/** Runs `next` after `first`, staying synchronous when `first` is. */
-function andThen(first: Pending, next: () => void | Promise<unknown>): Pending {
-  if (first === undefined) return next() ?? undefined;
-  return first.then(next);
-}
-
-/** Runs `last` once `work` settles, either way, staying synchronous when `work` is. */
-function andFinally(work: Pending, last: () => void): Pending {
-  if (work !== undefined) return work.finally(last);
-  last();
-  return undefined;
-}
-
-function withTimeout<T>(work: PromiseLike<T>, timeoutMs: number, handlerId: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new HandlerTimeoutError(`${handlerId} did not finish within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    work.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
 }

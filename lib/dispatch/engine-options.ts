@@ -1,7 +1,10 @@
 import { jsonCodec, type Codec } from '../messages/codec.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import type { BusLogger } from '../transports/transport.interface.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { BackpressureStrategy } from './dispatcher.js';
+import type { IdempotencySettings } from './handler-executor.js';
+import type { IdempotencyStore } from './idempotency.js';
 import { assertInteger } from './handler-registry.js';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -18,7 +21,11 @@ export interface CoreBusOptions {
   concurrency?: number;
   /** Messages queued locally before backpressure applies; default 10000. */
   maxQueueSize?: number;
-  /** What a publisher meets when the queue is full: wait (`block`, default) or `OverloadedError` (`reject-new`). */
+  /**
+   * What a publisher meets when the queue is full: it waits (`block`, default), gets
+   * `OverloadedError` (`reject-new`), the oldest least urgent queued event is dropped
+   * (`drop-oldest`; commands are never dropped), or admission slows down from half full (`adaptive`).
+   */
   backpressure?: BackpressureStrategy;
   /** Larger payloads are refused with `PayloadTooLargeError`; default 1 MiB. */
   maxPayloadBytes?: number;
@@ -28,6 +35,16 @@ export interface CoreBusOptions {
   codec?: Codec;
   /** How long shutdown waits for queued and running messages; default 10000 ms. */
   drainTimeoutMs?: number;
+  /** Default `timeoutMs` of every handler; default none. */
+  handlerTimeoutMs?: number;
+  /** Default circuit breaker of every handler; default none. */
+  circuitBreaker?: CircuitBreakerOptions;
+  /**
+   * Where idempotent handlers record what they handled: `store` (default: the transport's shared
+   * store if it has one, else one in process memory), kept `windowMs` (default 24 h); a claim
+   * lasts `claimTtlMs` while its handler runs (default 60 s).
+   */
+  idempotency?: { store?: IdempotencyStore; windowMs?: number; claimTtlMs?: number };
 }
 
 export interface EngineOptions {
@@ -40,10 +57,13 @@ export interface EngineOptions {
   deadLetters: { maxSize: number; ttlMs: number };
   codec: Codec;
   drainTimeoutMs: number;
+  handlerTimeoutMs?: number;
+  circuitBreaker?: CircuitBreakerOptions;
+  idempotency: IdempotencySettings;
   logger: BusLogger;
 }
 
-const BACKPRESSURE: readonly BackpressureStrategy[] = ['block', 'reject-new'];
+const BACKPRESSURE: readonly BackpressureStrategy[] = ['block', 'reject-new', 'drop-oldest', 'adaptive'];
 const SERVICE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Applies defaults and rejects out-of-range values at bootstrap. */
@@ -61,6 +81,13 @@ export function resolveEngineOptions(options: CoreBusOptions, logger: BusLogger)
     },
     codec: options.codec ?? jsonCodec,
     drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
+    handlerTimeoutMs: options.handlerTimeoutMs,
+    circuitBreaker: options.circuitBreaker,
+    idempotency: {
+      store: options.idempotency?.store,
+      windowMs: options.idempotency?.windowMs ?? 24 * 3600_000,
+      claimTtlMs: options.idempotency?.claimTtlMs ?? 60_000,
+    },
     logger,
   };
   if (!SERVICE_NAME.test(resolved.serviceName)) {
@@ -75,6 +102,9 @@ export function resolveEngineOptions(options: CoreBusOptions, logger: BusLogger)
   assertInteger('deadLetters.maxSize', resolved.deadLetters.maxSize, 0);
   assertInteger('deadLetters.ttlMs', resolved.deadLetters.ttlMs, 1);
   assertInteger('drainTimeoutMs', resolved.drainTimeoutMs, 0);
+  if (resolved.handlerTimeoutMs !== undefined) assertInteger('handlerTimeoutMs', resolved.handlerTimeoutMs, 1);
+  assertInteger('idempotency.windowMs', resolved.idempotency.windowMs, 1);
+  assertInteger('idempotency.claimTtlMs', resolved.idempotency.claimTtlMs, 1);
   assertInteger('retry.maxAttempts', resolved.retry.maxAttempts, 1);
   assertInteger('retry.initialDelayMs', resolved.retry.initialDelayMs, 0);
   assertInteger('retry.maxDelayMs', resolved.retry.maxDelayMs, 0);

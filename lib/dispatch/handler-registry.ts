@@ -7,7 +7,8 @@ import { BusHeaders, type Envelope, type MessageKind } from '../messages/envelop
 import { assertPattern, hasWildcard } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
 import type { Binding, GroupSubscription } from '../transports/transport.interface.js';
-import { byPriority, RegisteredHandler, type HandlerSpec } from './handler.js';
+import type { CircuitBreakerOptions } from './circuit-breaker.js';
+import { byPriority, RegisteredHandler, type HandlerSpec, type IdempotencyKey } from './handler.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
 import { mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
@@ -15,6 +16,15 @@ const DEFAULT_PRIORITY = 50;
 const NONE: readonly RegisteredHandler[] = Object.freeze([]);
 
 type KindTries = Record<MessageKind, TopicTrie<RegisteredHandler>>;
+
+/** Module-wide defaults a handler's own options override. */
+export interface HandlerDefaults {
+  retry: Readonly<Required<RetryPolicy>>;
+  circuitBreaker?: CircuitBreakerOptions;
+  timeoutMs?: number;
+}
+
+const byMessageId: IdempotencyKey = (_payload, context) => context.envelope.id;
 
 class GroupHandlers {
   readonly tries: KindTries = {
@@ -47,7 +57,7 @@ export class HandlerRegistry {
     private readonly serviceName: string,
     /** The exclusive group of this instance: broadcast and session handlers. */
     readonly instanceGroup: string,
-    private readonly retry: Readonly<Required<RetryPolicy>>,
+    private readonly defaults: HandlerDefaults,
   ) {
     this.groups.set(instanceGroup, new GroupHandlers(true));
   }
@@ -132,9 +142,25 @@ export class HandlerRegistry {
     const priority = options.priority ?? DEFAULT_PRIORITY;
     assertInteger(`${spec.id} priority`, priority, MIN_PRIORITY, MAX_PRIORITY);
     if (options.concurrency !== undefined) assertInteger(`${spec.id} concurrency`, options.concurrency, 1);
-    if (options.timeoutMs !== undefined) assertInteger(`${spec.id} timeoutMs`, options.timeoutMs, 1);
+    const timeoutMs = options.timeoutMs ?? this.defaults.timeoutMs;
+    if (timeoutMs !== undefined) assertInteger(`${spec.id} timeoutMs`, timeoutMs, 1);
     if (options.retry?.maxAttempts !== undefined) {
       assertInteger(`${spec.id} retry.maxAttempts`, options.retry.maxAttempts, 1);
+    }
+    const circuitBreaker = options.circuitBreaker ?? this.defaults.circuitBreaker;
+    if (circuitBreaker) {
+      assertInteger(`${spec.id} circuitBreaker.failureThreshold`, circuitBreaker.failureThreshold, 1);
+      assertInteger(`${spec.id} circuitBreaker.resetTimeoutMs`, circuitBreaker.resetTimeoutMs, 1);
+      assertInteger(`${spec.id} circuitBreaker.successThreshold`, circuitBreaker.successThreshold ?? 1, 1);
+    }
+    if (options.batch) {
+      if (spec.kind !== 'event') throw new InvalidHandlerError(`${spec.id}: only event handlers can take batches`);
+      assertInteger(`${spec.id} batch.size`, options.batch.size, 1);
+      assertInteger(`${spec.id} batch.waitMs`, options.batch.waitMs, 0);
+    }
+    const { idempotent } = options;
+    if (idempotent !== undefined && typeof idempotent !== 'boolean' && typeof idempotent !== 'function') {
+      throw new InvalidOptionsError(`${spec.id} idempotent must be true or a key function`);
     }
     const group =
       spec.sessionId !== undefined || options.broadcast
@@ -147,13 +173,18 @@ export class HandlerRegistry {
       group,
       priority,
       this.seq++,
-      mergeRetryPolicy(this.retry, options.retry),
-      options.retry?.maxAttempts,
-      options.timeoutMs,
+      {
+        retry: mergeRetryPolicy(this.defaults.retry, options.retry),
+        maxAttempts: options.retry?.maxAttempts,
+        timeoutMs,
+        concurrency: options.concurrency,
+        circuitBreaker,
+        batch: options.batch,
+        idempotencyKey: idempotent === true ? byMessageId : idempotent || undefined,
+      },
       spec.invoke,
       spec.payloadType,
       spec.sessionId,
-      options.concurrency,
     );
   }
 

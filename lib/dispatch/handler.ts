@@ -1,4 +1,6 @@
 import type { MessageContext, MessageKind } from '../messages/envelope.js';
+import type { BatchOptions } from './batch-buffer.js';
+import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import type { RetryPolicy } from './retry-policy.js';
 import { Semaphore } from './semaphore.js';
 
@@ -19,7 +21,19 @@ export interface HandlerOptions {
   group?: string;
   /** An attempt running longer fails with {@link HandlerTimeoutError} (and is retried by policy). */
   timeoutMs?: number;
+  /** Stop running the handler after repeated failures, for a while (module default: off). */
+  circuitBreaker?: CircuitBreakerOptions;
+  /** Events only: the handler receives arrays of payloads and of contexts. */
+  batch?: BatchOptions;
+  /**
+   * Run at most once per message id (`true`) or per key computed from the message, within the
+   * module's idempotency window: a redelivered message is acked without running the handler.
+   */
+  idempotent?: boolean | IdempotencyKey;
 }
+
+/** Computes the idempotency key of a message. @publicApi */
+export type IdempotencyKey = (payload: unknown, context: MessageContext) => string;
 
 /** A handler function: the payload and its context in, a result (or a promise of one) out. */
 export type HandlerFunction = (payload: unknown, context: MessageContext) => unknown;
@@ -40,9 +54,27 @@ export interface HandlerSpec {
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 
+/** The resolved options of a registered handler. */
+export interface HandlerSettings {
+  retry: Readonly<Required<RetryPolicy>>;
+  /** Set when the handler declares its own `retry.maxAttempts`. */
+  maxAttempts?: number;
+  timeoutMs?: number;
+  concurrency?: number;
+  circuitBreaker?: CircuitBreakerOptions;
+  batch?: BatchOptions;
+  idempotencyKey?: IdempotencyKey;
+}
+
 /** A handler as the registry keeps it: options resolved, group assigned. */
 export class RegisteredHandler {
   readonly limiter?: Semaphore;
+  readonly breaker?: CircuitBreaker;
+  readonly retry: Readonly<Required<RetryPolicy>>;
+  readonly maxAttempts?: number;
+  readonly timeoutMs?: number;
+  readonly batch?: BatchOptions;
+  readonly idempotencyKey?: IdempotencyKey;
 
   constructor(
     readonly id: string,
@@ -51,16 +83,18 @@ export class RegisteredHandler {
     readonly group: string,
     readonly priority: number,
     readonly seq: number,
-    readonly retry: Readonly<Required<RetryPolicy>>,
-    /** Set when the handler declares its own `retry.maxAttempts`. */
-    readonly maxAttempts: number | undefined,
-    readonly timeoutMs: number | undefined,
+    settings: HandlerSettings,
     readonly invoke: HandlerFunction,
     readonly payloadType: Function | undefined,
     readonly sessionId: string | undefined,
-    concurrency: number | undefined,
   ) {
-    if (concurrency !== undefined) this.limiter = new Semaphore(concurrency);
+    this.retry = settings.retry;
+    this.maxAttempts = settings.maxAttempts;
+    this.timeoutMs = settings.timeoutMs;
+    this.batch = settings.batch;
+    this.idempotencyKey = settings.idempotencyKey;
+    if (settings.concurrency !== undefined) this.limiter = new Semaphore(settings.concurrency);
+    if (settings.circuitBreaker !== undefined) this.breaker = new CircuitBreaker(settings.circuitBreaker);
   }
 
   /**

@@ -19,6 +19,21 @@ export class Fifo<T> {
     return item;
   }
 
+  /** Removes and returns the first item matching `predicate` (usually the head: O(1)). */
+  removeFirst(predicate: (item: T) => boolean): T | undefined {
+    const mask = this.items.length - 1;
+    for (let i = 0; i < this.length; i++) {
+      const item = this.items[(this.head + i) & mask] as T;
+      if (!predicate(item)) continue;
+      for (let j = i; j > 0; j--) this.items[(this.head + j) & mask] = this.items[(this.head + j - 1) & mask];
+      this.items[this.head] = undefined;
+      this.head = (this.head + 1) & mask;
+      this.length -= 1;
+      return item;
+    }
+    return undefined;
+  }
+
   private grow(): void {
     const grown = new Array<T | undefined>(this.items.length * 2);
     for (let i = 0; i < this.length; i++) grown[i] = this.items[(this.head + i) & (this.items.length - 1)];
@@ -50,6 +65,23 @@ export class PriorityBucketQueue<T> {
     this.buckets[priority].push(item);
     this.occupied[priority >> 5] |= 1 << (priority & 31);
     this.count += 1;
+  }
+
+  /**
+   * Removes the oldest item matching `predicate` among the least urgent: buckets are searched
+   * from priority 99 down to `mostUrgent`.
+   */
+  removeLeastUrgent(predicate: (item: T) => boolean, mostUrgent = MIN_PRIORITY): T | undefined {
+    for (let priority = MAX_PRIORITY; priority >= mostUrgent; priority--) {
+      if ((this.occupied[priority >> 5] & (1 << (priority & 31))) === 0) continue;
+      const bucket = this.buckets[priority];
+      const item = bucket.removeFirst(predicate);
+      if (item === undefined) continue;
+      if (bucket.length === 0) this.occupied[priority >> 5] &= ~(1 << (priority & 31));
+      this.count -= 1;
+      return item;
+    }
+    return undefined;
   }
 
   /** Removes and returns the oldest item of the lowest priority number. */

@@ -1,3 +1,4 @@
+import type { IdempotencyStore } from '../dispatch/idempotency.js';
 import type { Codec } from '../messages/codec.js';
 import type { DeadLetter, DeadLetterFilter } from '../messages/dead-letter.js';
 import type { Envelope, MessageKind } from '../messages/envelope.js';
@@ -86,6 +87,8 @@ export interface TransportConnection {
   /** The address replies to this instance's requests are sent to. */
   readonly replyAddress: string;
   readonly deadLetters: DeadLetterStore;
+  /** A store shared by every instance, for idempotent handlers (the default when given). */
+  readonly idempotency?: IdempotencyStore;
   /** Routes the message to every group bound to its kind and topic; resolves how many. */
   publish(envelope: Envelope, delayMs?: number): number | Promise<number>;
   consume(subscription: GroupSubscription, handler: DeliveryHandler): Consumer | Promise<Consumer>;

@@ -87,8 +87,10 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
       dropped: 0,
       unrouted: 0,
       filtered: 0,
+      duplicates: 0,
       inFlight: 0,
       queued: 0,
+      circuits: {},
     });
 
     await sample.http.post('/speak').send({ text: 'Count me', sessionId: 'ops' }).expect(200);
@@ -106,8 +108,10 @@ describe('sample: the bus playground (events, commands, queries, stats)', () => 
       dropped: 0,
       unrouted: 0,
       filtered: 0,
+      duplicates: 0,
       inFlight: 0,
       queued: 0,
+      circuits: {},
     });
   });
 

@@ -92,8 +92,10 @@ describe('sample: devices, retries and dead letters', () => {
       // Nothing in this app listens to Device.Switched.
       unrouted: 1,
       filtered: 0,
+      duplicates: 0,
       inFlight: 0,
       queued: 0,
+      circuits: {},
     });
   });
 

@@ -33,11 +33,6 @@ class Retrying {
 
 @Injectable()
 class Timed {
-  readonly handledAt: number[] = [];
-  @EventHandler('timed.evt')
-  on() {
-    this.handledAt.push(performance.now());
-  }
   @CommandHandler('timed.hang', { timeoutMs: 30, retry: { maxAttempts: 2, initialDelayMs: 10 } })
   async hang() {
     await new Promise((resolve) => setTimeout(resolve, 200));
@@ -110,14 +105,6 @@ describe('memory transport', () => {
     app.get(Slow).gate.resolve();
   });
 
-  it('delivers a delayed message no earlier than its delay', async () => {
-    const app = await apps.start({ transport: 'memory://', providers: [Timed] });
-    const sentAt = performance.now();
-    await app.bus.publish('timed.evt', {}, { delayMs: 50 });
-    await until(() => app.get(Timed).handledAt.length === 1);
-    expect(app.get(Timed).handledAt[0] - sentAt).toBeGreaterThanOrEqual(49);
-  });
-
   it('fails an attempt that runs past the handler timeout, retries it, and ignores the late result', async () => {
     const app = await apps.start({ transport: 'memory://', providers: [Timed] });
     const result = await app.bus.execute('timed.hang', {});
@@ -144,5 +131,73 @@ describe('memory transport', () => {
     await expect(apps.start({ transport: shared, providers: [OwnerA], options: { serviceName: 'two' } })).rejects.toBeInstanceOf(
       DuplicateHandlerError,
     );
+  });
+});
+
+@Injectable()
+class Held {
+  gate = deferred();
+  readonly handled: string[] = [];
+  @EventHandler('held.evt')
+  @CommandHandler('held.cmd')
+  async on(payload: { name: string }) {
+    await this.gate.promise;
+    this.handled.push(payload.name);
+  }
+}
+
+describe('memory transport backpressure strategies', () => {
+  const apps = new AppTracker();
+  afterEach(() => apps.closeAll());
+
+  it('drop-oldest: drops the oldest queued events (counted), never commands', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Held], options: { concurrency: 1, maxQueueSize: 3, backpressure: 'drop-oldest' } });
+    const held = app.get(Held);
+    await app.bus.publish('held.evt', { name: 'running' });
+    await until(() => app.bus.getStats().inFlight === 1);
+    await app.bus.send('held.cmd', { name: 'cmd-1' });
+    for (const name of ['e1', 'e2', 'e3', 'e4']) await app.bus.publish('held.evt', { name });
+    expect(app.bus.getStats()).toMatchObject({ queued: 3, dropped: 2 });
+    held.gate.resolve();
+    await until(() => held.handled.length === 4);
+    expect(held.handled).toEqual(['running', 'cmd-1', 'e3', 'e4']);
+  });
+
+  it('drop-oldest: a command meeting a queue full of commands waits', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Held], options: { concurrency: 1, maxQueueSize: 2, backpressure: 'drop-oldest' } });
+    await app.bus.send('held.cmd', { name: 'running' });
+    await until(() => app.bus.getStats().inFlight === 1);
+    await app.bus.send('held.cmd', { name: 'c1' });
+    await app.bus.send('held.cmd', { name: 'c2' });
+    let sent = false;
+    const third = app.bus.send('held.cmd', { name: 'c3' }).then(() => (sent = true));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(sent).toBe(false);
+    app.get(Held).gate.resolve();
+    await third;
+    await until(() => app.get(Held).handled.length === 4);
+    expect(app.bus.getStats().dropped).toBe(0);
+  });
+
+  it('adaptive: admission slows down past half full and blocks when full', async () => {
+    const app = await apps.start({ transport: 'memory://', providers: [Held], options: { concurrency: 1, maxQueueSize: 10, backpressure: 'adaptive' } });
+    await app.bus.publish('held.evt', { name: 'running' });
+    await until(() => app.bus.getStats().inFlight === 1);
+    const began = performance.now();
+    for (let i = 0; i < 5; i++) await app.bus.publish('held.evt', { name: `fast${i}` });
+    const fast = performance.now() - began;
+    const slowStart = performance.now();
+    for (let i = 0; i < 5; i++) await app.bus.publish('held.evt', { name: `slow${i}` });
+    const slow = performance.now() - slowStart;
+    // Waits of 0, 4, 8, 12 and 16 ms at 5..9 queued of 10.
+    expect(fast).toBeLessThan(20);
+    expect(slow).toBeGreaterThanOrEqual(36);
+    let admitted = false;
+    const full = app.bus.publish('held.evt', { name: 'blocked' }).then(() => (admitted = true));
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    expect(admitted).toBe(false);
+    app.get(Held).gate.resolve();
+    await full;
+    await until(() => app.get(Held).handled.length === 12);
   });
 });

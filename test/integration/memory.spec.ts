@@ -1,4 +1,6 @@
 import { MemoryTransport } from 'nestjs-message-bus';
 import { busContract } from './bus.contract.js';
+import { flowContract } from './flow.contract.js';
 
 busContract('memory', () => new MemoryTransport());
+flowContract('memory', () => new MemoryTransport());
