@@ -18,6 +18,7 @@ import { Dispatcher } from './dispatcher.js';
 import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
+import type { BusInstrumentation } from './instrumentation.js';
 import { assertInteger, HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
@@ -48,6 +49,7 @@ export class BusEngine implements DispatchEffects {
   private readonly consumers = new Map<string, Consumer | Promise<Consumer>>();
   private readonly observers: PublishObserver[] = [];
   private connection?: TransportConnection;
+  private instrumentation?: BusInstrumentation;
   private state: State = 'new';
   private markRunning!: () => void;
   private markClosed!: (error: Error) => void;
@@ -87,6 +89,13 @@ export class BusEngine implements DispatchEffects {
 
   removeHandler(handler: RegisteredHandler): void {
     this.registry.remove(handler);
+  }
+
+  /** Installs metrics and tracing hooks (before start). */
+  instrument(instrumentation: BusInstrumentation): void {
+    this.instrumentation = instrumentation;
+    this.executor.instrument(instrumentation);
+    this.dispatcher.instrumentation = instrumentation;
   }
 
   observe(observer: PublishObserver): () => void {
@@ -222,8 +231,7 @@ export class BusEngine implements DispatchEffects {
     const envelope: Envelope = { ...letter.envelope, attempt: 1, deadline: undefined, replyTo: undefined };
     if (letter.group === undefined) await connection.publish(envelope);
     else await connection.schedule(letter.group, envelope, 0);
-    this.counters.published += 1;
-    if (this.observers.length > 0) this.notify(envelope);
+    this.accepted(envelope, 1);
   }
 
   // DispatchEffects
@@ -274,7 +282,7 @@ export class BusEngine implements DispatchEffects {
     const timestamp = Date.now();
     const priority = options?.priority ?? DEFAULT_PRIORITY;
     if (options !== undefined) validate(options);
-    return {
+    const envelope: Envelope = {
       id,
       topic,
       kind,
@@ -291,6 +299,8 @@ export class BusEngine implements DispatchEffects {
       attempt: 1,
       maxAttempts: options?.maxAttempts ?? this.options.retry.maxAttempts,
     };
+    this.instrumentation?.publishing(envelope);
+    return envelope;
   }
 
   private published(envelope: Envelope, routed: number): Promise<void> {
@@ -298,8 +308,7 @@ export class BusEngine implements DispatchEffects {
       if (envelope.kind === 'command') return Promise.reject(new NoHandlerError(envelope.topic));
       this.counters.unrouted += 1;
     }
-    this.counters.published += 1;
-    if (this.observers.length > 0) this.notify(envelope);
+    this.accepted(envelope, routed);
     return RESOLVED;
   }
 
@@ -309,11 +318,13 @@ export class BusEngine implements DispatchEffects {
       this.replies.settle({ requestId: envelope.id, result: failure('NO_HANDLER', `No handler for ${what} "${envelope.topic}"`) });
       return;
     }
-    this.counters.published += 1;
-    if (this.observers.length > 0) this.notify(envelope);
+    this.accepted(envelope, routed);
   }
 
-  private notify(envelope: Envelope): void {
+  /** Counts a message the transport took, and tells whoever watches. */
+  private accepted(envelope: Envelope, routed: number): void {
+    this.counters.published += 1;
+    this.instrumentation?.record({ type: 'published', envelope, routed });
     for (const observer of this.observers) observer(envelope);
   }
 

@@ -4,6 +4,7 @@ import type { BusCounters } from './bus-stats.js';
 import type { RegisteredHandler } from './handler.js';
 import { andThen, type DispatchEffects, type HandlerExecutor, type Pending } from './handler-executor.js';
 import type { HandlerRegistry } from './handler-registry.js';
+import type { BusInstrumentation } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { Fifo, PriorityBucketQueue } from './priority-queue.js';
@@ -46,6 +47,9 @@ export class Dispatcher {
     this.options.logger.error(`Dispatch failed: ${toError(error).message}`, toError(error).stack);
     this.finishOne();
   };
+
+  /** Set when metrics or tracing are installed. */
+  instrumentation?: BusInstrumentation;
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -116,6 +120,7 @@ export class Dispatcher {
   /** Discards an event under `drop-oldest`: counted, and acked so a broker does not redeliver it. */
   private drop(delivery: Delivery): void {
     this.counters.dropped += 1;
+    this.instrumentation?.record({ type: 'dropped', envelope: delivery.envelope });
     const acked = delivery.ack();
     if (acked instanceof Promise) acked.catch((error: unknown) => this.options.logger.warn(`Ack of a dropped message failed: ${toError(error).message}`));
   }

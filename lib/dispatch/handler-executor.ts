@@ -8,6 +8,7 @@ import type { BusCounters } from './bus-stats.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore, type ClaimResult, type IdempotencyStore } from './idempotency.js';
+import type { BusInstrumentation } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { retryDelay } from './retry-policy.js';
@@ -54,6 +55,7 @@ const VERDICTS: Record<string, Verdict> = {
 export class HandlerExecutor {
   private readonly batches = new Map<RegisteredHandler, BatchBuffer>();
   private store: IdempotencyStore;
+  private instrumentation?: BusInstrumentation;
 
   constructor(
     private readonly counters: BusCounters,
@@ -62,6 +64,10 @@ export class HandlerExecutor {
     private readonly idempotency: IdempotencySettings,
   ) {
     this.store = idempotency.store ?? new MemoryIdempotencyStore();
+  }
+
+  instrument(instrumentation: BusInstrumentation | undefined): void {
+    this.instrumentation = instrumentation;
   }
 
   /** Uses the transport's shared store unless the options named one. */
@@ -99,6 +105,7 @@ export class HandlerExecutor {
     handler.breaker?.released();
     if (result === 'done') {
       this.counters.duplicates += 1;
+      this.instrumentation?.record({ type: 'duplicate', envelope: delivery.envelope, handler });
       return undefined;
     }
     // Another delivery of this message is running somewhere: look again once its claim could have expired.
@@ -117,7 +124,12 @@ export class HandlerExecutor {
     if (handler.batch !== undefined) return this.batchOf(handler).add(delivery, context);
     let result: unknown;
     try {
-      result = messageScope.run(context, handler.invoke, handler.payloadOf(delivery.envelope.payload), context);
+      const payload = handler.payloadOf(delivery.envelope.payload);
+      const instrumentation = this.instrumentation;
+      result =
+        instrumentation === undefined
+          ? messageScope.run(context, handler.invoke, payload, context)
+          : instrumentation.around(handler, delivery.envelope, () => messageScope.run(context, handler.invoke, payload, context));
     } catch (error) {
       return this.failed(handler, delivery, error, key);
     }
@@ -143,7 +155,8 @@ export class HandlerExecutor {
     const contexts = items.map((item) => item.context) as unknown as MessageContext;
     try {
       // Follow-ups of a batch belong to no single message: they start their own conversations.
-      const result = messageScope.exit(() => handler.invoke(payloads, contexts));
+      const run = (): unknown => messageScope.exit(() => handler.invoke(payloads, contexts));
+      const result = this.instrumentation === undefined ? run() : this.instrumentation.around(handler, items[0].delivery.envelope, run);
       if (isPromiseLike(result)) await settle(result, handler);
     } catch (error) {
       for (const item of items) await this.failed(handler, item.delivery, error, undefined);
@@ -154,6 +167,7 @@ export class HandlerExecutor {
 
   private succeeded(handler: RegisteredHandler, delivery: Delivery, value: unknown, key: string | undefined): Pending {
     this.counters.delivered += 1;
+    this.instrumentation?.record({ type: 'handled', envelope: delivery.envelope, handler });
     handler.breaker?.succeeded();
     const committed = key === undefined ? undefined : this.store.commit(key, this.idempotency.windowMs);
     const envelope = delivery.envelope;
@@ -169,11 +183,13 @@ export class HandlerExecutor {
     if (verdict.reason === undefined) {
       handler.breaker?.released();
       this.counters.filtered += 1;
+      this.instrumentation?.record({ type: 'filtered', envelope, handler });
       return released ?? undefined;
     }
     if (verdict.retry) handler.breaker?.failed();
     else handler.breaker?.released();
     this.counters.failed += 1;
+    this.instrumentation?.record({ type: 'failed', envelope, handler });
     const maxAttempts = handler.maxAttempts ?? envelope.maxAttempts;
     this.logger.warn(
       `${handler.id} failed on ${envelope.topic} (id=${envelope.id} correlationId=${envelope.correlationId} ` +
@@ -183,6 +199,7 @@ export class HandlerExecutor {
       if (envelope.kind === 'query') return this.effects.reply(envelope, failure(verdict.code, error.message));
       if (verdict.retry && envelope.attempt < maxAttempts) {
         this.counters.retried += 1;
+        this.instrumentation?.record({ type: 'retried', envelope, handler });
         const retry: Envelope = {
           ...envelope,
           attempt: envelope.attempt + 1,
@@ -191,7 +208,7 @@ export class HandlerExecutor {
         };
         return this.effects.schedule(delivery.group, retry, retryDelay(handler.retry, envelope.attempt));
       }
-      return this.giveUp(delivery, verdict.reason as DeadLetterReason, verdict.code, error, handler.id);
+      return this.giveUp(delivery, verdict.reason as DeadLetterReason, verdict.code, error, handler);
     });
   }
 
@@ -211,14 +228,15 @@ export class HandlerExecutor {
   }
 
   /** Dead-letters the message and tells a waiting `execute` why it failed. */
-  private giveUp(delivery: Delivery, reason: DeadLetterReason, code: BusErrorCode, error: Error, handler?: string): Pending {
+  private giveUp(delivery: Delivery, reason: DeadLetterReason, code: BusErrorCode, error: Error, handler?: RegisteredHandler): Pending {
     const envelope = delivery.envelope;
     this.counters.deadLettered += 1;
+    this.instrumentation?.record({ type: 'dead-lettered', envelope, handler, reason });
     const stored = this.effects.deadLetter({
       envelope,
       reason,
       error: { message: error.message, code: (error as { code?: string }).code },
-      handler,
+      handler: handler?.id,
       group: delivery.group,
     });
     if (envelope.replyTo === undefined || envelope.kind === 'event') return stored ?? undefined;
