@@ -9,6 +9,9 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-message-bus\/health$/, replacement: lib('health/index.ts') },
+      { find: /^nestjs-message-bus\/websocket$/, replacement: lib('websocket/index.ts') },
+      { find: /^nestjs-message-bus\/admin$/, replacement: lib('admin/index.ts') },
       { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
       { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },
       { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },

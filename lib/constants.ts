@@ -4,9 +4,6 @@ export const HANDLER_METADATA = 'message-bus:handler';
 /** DI token of the resolved `Transport` instance. */
 export const BUS_TRANSPORT = 'message-bus:transport';
 
-/** Logger context of the bus. */
-export const LOGGER_CONTEXT = 'MessageBus';
-
 /** `ExecutionContext.getType()` inside bus handlers. */
 export const BUS_CONTEXT_TYPE = 'bus';
 

@@ -2,7 +2,7 @@
 export { MessageBusModule } from './message-bus.module.js';
 export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
-export type { CoreBusOptions } from './dispatch/engine-options.js';
+export type { CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
 export { BusSession, type SessionHandler } from './dispatch/bus-session.js';
 export { DeadLetters } from './dispatch/dead-letters.js';
@@ -56,6 +56,9 @@ export {
   UnrecoverableError,
   type BusErrorCode,
 } from './messages/errors.js';
+
+// Operating
+export { BusMetrics, type MetricsOptions } from './metrics/bus-metrics.js';
 
 // Transports
 export { MemoryTransport } from './transports/memory/memory.transport.js';

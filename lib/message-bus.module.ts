@@ -1,8 +1,9 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { BUS_TRANSPORT, LOGGER_CONTEXT, MESSAGE_CONTEXT } from './constants.js';
+import { BUS_TRANSPORT, MESSAGE_CONTEXT } from './constants.js';
 import { BusSession } from './dispatch/bus-session.js';
-import { MessageBus } from './message-bus.js';
+import { engineOf, MessageBus } from './message-bus.js';
+import { BusMetrics } from './metrics/bus-metrics.js';
 import {
   ConfigurableModuleClass,
   MESSAGE_BUS_OPTIONS,
@@ -40,8 +41,14 @@ import type { Transport } from './transports/transport.interface.js';
     {
       provide: MessageBus,
       useFactory: (options: MessageBusModuleOptions, transport: Transport) =>
-        new MessageBus(transport, options, new Logger(LOGGER_CONTEXT)),
+        new MessageBus(transport, options, (context) => new Logger(context)),
       inject: [MESSAGE_BUS_OPTIONS, BUS_TRANSPORT],
+    },
+    {
+      provide: BusMetrics,
+      useFactory: (options: MessageBusModuleOptions, bus: MessageBus) =>
+        options.metrics === false ? null : new BusMetrics(engineOf(bus), options.metrics),
+      inject: [MESSAGE_BUS_OPTIONS, MessageBus],
     },
     HandlerExplorer,
     HandlerInvokerFactory,
@@ -49,7 +56,7 @@ import type { Transport } from './transports/transport.interface.js';
     messageContextProvider,
     sessionProvider,
   ],
-  exports: [MessageBus, MESSAGE_CONTEXT, BusSession],
+  exports: [MessageBus, BusMetrics, MESSAGE_CONTEXT, BusSession],
 })
 export class MessageBusModule extends ConfigurableModuleClass {
   static override forRoot(transport: Transport | string | typeof OPTIONS_TYPE, options: BusOptions = {}): DynamicModule {

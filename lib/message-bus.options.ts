@@ -1,5 +1,6 @@
 import type { NestInterceptor, Type } from '@nestjs/common';
 import type { CoreBusOptions } from './dispatch/engine-options.js';
+import type { MetricsOptions } from './metrics/bus-metrics.js';
 import type { Transport } from './transports/transport.interface.js';
 
 /**
@@ -19,6 +20,8 @@ export interface BusOptions extends CoreBusOptions {
    * those are usually written for HTTP. Use `isBusContext(context)` in them to step aside.
    */
   inheritAppEnhancers?: boolean;
+  /** Prometheus metrics (prom-client): where and under which prefix; `false` turns them off. Default on, in a registry of the bus's own. */
+  metrics?: MetricsOptions | false;
   /** Register the module globally so any module can inject `MessageBus`; default true. */
   isGlobal?: boolean;
 }

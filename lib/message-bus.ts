@@ -2,12 +2,12 @@ import { BusEngine } from './dispatch/bus-engine.js';
 import { BusSession, split } from './dispatch/bus-session.js';
 import type { BusStats } from './dispatch/bus-stats.js';
 import { DeadLetters } from './dispatch/dead-letters.js';
-import { resolveEngineOptions, type CoreBusOptions } from './dispatch/engine-options.js';
+import { resolveEngineOptions, type CoreBusOptions, type LoggerFactory } from './dispatch/engine-options.js';
 import type { PublishOptions, RequestOptions } from './messages/envelope.js';
 import { InvalidOptionsError } from './messages/errors.js';
 import { newMessageId } from './messages/message-id.js';
 import type { CommandResult, QueryResult } from './messages/results.js';
-import type { BusLogger, Transport } from './transports/transport.interface.js';
+import type { Transport } from './transports/transport.interface.js';
 
 const engines = new WeakMap<MessageBus, BusEngine>();
 
@@ -33,8 +33,8 @@ export class MessageBus {
   readonly #engine: BusEngine;
 
   /** @internal Built by `MessageBusModule`. */
-  constructor(transport: Transport, options: CoreBusOptions, logger: BusLogger) {
-    this.#engine = new BusEngine(transport, resolveEngineOptions(options, logger), this);
+  constructor(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory) {
+    this.#engine = new BusEngine(transport, resolveEngineOptions(options, createLogger), this);
     engines.set(this, this.#engine);
     this.deadLetters = new DeadLetters(this.#engine);
   }

@@ -18,7 +18,7 @@ import { Dispatcher } from './dispatcher.js';
 import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
-import type { BusInstrumentation } from './instrumentation.js';
+import type { Instrumentation } from './instrumentation.js';
 import { assertInteger, HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
@@ -49,7 +49,7 @@ export class BusEngine implements DispatchEffects {
   private readonly consumers = new Map<string, Consumer | Promise<Consumer>>();
   private readonly observers: PublishObserver[] = [];
   private connection?: TransportConnection;
-  private instrumentation?: BusInstrumentation;
+  private instrumentation: Instrumentation = {};
   private state: State = 'new';
   private markRunning!: () => void;
   private markClosed!: (error: Error) => void;
@@ -70,7 +70,10 @@ export class BusEngine implements DispatchEffects {
       circuitBreaker: options.circuitBreaker,
       timeoutMs: options.handlerTimeoutMs,
     });
-    this.executor = new HandlerExecutor(this.counters, this, options.logger, options.idempotency);
+    this.executor = new HandlerExecutor(this.counters, this, options.createLogger('MessageBus:Dispatcher'), {
+      idempotency: options.idempotency,
+      failureLogLevel: options.handlerFailureLogLevel,
+    });
     this.dispatcher = new Dispatcher(this.registry, this.executor, this, this.counters, {
       concurrency: options.concurrency,
       maxQueueSize: options.maxQueueSize,
@@ -92,10 +95,10 @@ export class BusEngine implements DispatchEffects {
   }
 
   /** Installs metrics and tracing hooks (before start). */
-  instrument(instrumentation: BusInstrumentation): void {
+  instrument(instrumentation: Instrumentation): void {
     this.instrumentation = instrumentation;
-    this.executor.instrument(instrumentation);
-    this.dispatcher.instrumentation = instrumentation;
+    this.executor.instrument(instrumentation.metrics, instrumentation.tracer);
+    this.dispatcher.metrics = instrumentation.metrics;
   }
 
   observe(observer: PublishObserver): () => void {
@@ -114,7 +117,7 @@ export class BusEngine implements DispatchEffects {
     this.connection = await this.transport.connect({
       serviceName: options.serviceName,
       instanceId: this.instanceId,
-      logger: options.logger,
+      logger: options.createLogger(`MessageBus:${this.transport.name}`),
       codec: options.codec,
       maxPayloadBytes: options.maxPayloadBytes,
       deadLetters: options.deadLetters,
@@ -159,6 +162,11 @@ export class BusEngine implements DispatchEffects {
     this.markClosed(new BusClosedError('The message bus is closed'));
     this.replies.abandonAll('The message bus closed before a reply arrived');
     await this.connection?.close();
+  }
+
+  /** True between start and the beginning of shutdown. */
+  get isRunning(): boolean {
+    return this.state === 'running';
   }
 
   stats(): BusStats {
@@ -299,7 +307,7 @@ export class BusEngine implements DispatchEffects {
       attempt: 1,
       maxAttempts: options?.maxAttempts ?? this.options.retry.maxAttempts,
     };
-    this.instrumentation?.publishing(envelope);
+    this.instrumentation.tracer?.publishing(envelope);
     return envelope;
   }
 
@@ -324,7 +332,7 @@ export class BusEngine implements DispatchEffects {
   /** Counts a message the transport took, and tells whoever watches. */
   private accepted(envelope: Envelope, routed: number): void {
     this.counters.published += 1;
-    this.instrumentation?.record({ type: 'published', envelope, routed });
+    this.instrumentation.metrics?.published(envelope, routed);
     for (const observer of this.observers) observer(envelope);
   }
 

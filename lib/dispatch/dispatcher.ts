@@ -4,7 +4,7 @@ import type { BusCounters } from './bus-stats.js';
 import type { RegisteredHandler } from './handler.js';
 import { andThen, type DispatchEffects, type HandlerExecutor, type Pending } from './handler-executor.js';
 import type { HandlerRegistry } from './handler-registry.js';
-import type { BusInstrumentation } from './instrumentation.js';
+import type { MessageMetrics } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { Fifo, PriorityBucketQueue } from './priority-queue.js';
@@ -48,8 +48,8 @@ export class Dispatcher {
     this.finishOne();
   };
 
-  /** Set when metrics or tracing are installed. */
-  instrumentation?: BusInstrumentation;
+  /** Set when metrics are installed. */
+  metrics?: MessageMetrics;
 
   constructor(
     private readonly registry: HandlerRegistry,
@@ -120,9 +120,14 @@ export class Dispatcher {
   /** Discards an event under `drop-oldest`: counted, and acked so a broker does not redeliver it. */
   private drop(delivery: Delivery): void {
     this.counters.dropped += 1;
-    this.instrumentation?.record({ type: 'dropped', envelope: delivery.envelope });
+    this.metrics?.dropped(delivery.envelope);
     const acked = delivery.ack();
-    if (acked instanceof Promise) acked.catch((error: unknown) => this.options.logger.warn(`Ack of a dropped message failed: ${toError(error).message}`));
+    if (acked instanceof Promise) {
+      const { topic, id, correlationId } = delivery.envelope;
+      acked.catch((error: unknown) =>
+        this.options.logger.warn(`Ack of dropped ${topic} (id=${id} correlationId=${correlationId}) failed: ${toError(error).message}`),
+      );
+    }
   }
 
   private drain(): void {

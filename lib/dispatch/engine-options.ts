@@ -45,7 +45,15 @@ export interface CoreBusOptions {
    * lasts `claimTtlMs` while its handler runs (default 60 s).
    */
   idempotency?: { store?: IdempotencyStore; windowMs?: number; claimTtlMs?: number };
+  /** Log level of the line written when a handler fails; default `'warn'`. */
+  handlerFailureLogLevel?: LogLevel;
 }
+
+/** @publicApi */
+export type LogLevel = 'error' | 'warn' | 'log' | 'debug' | 'off';
+
+/** Makes the logger of one component of the bus (Nest: `new Logger(context)`). */
+export type LoggerFactory = (context: string) => BusLogger;
 
 export interface EngineOptions {
   serviceName: string;
@@ -60,6 +68,8 @@ export interface EngineOptions {
   handlerTimeoutMs?: number;
   circuitBreaker?: CircuitBreakerOptions;
   idempotency: IdempotencySettings;
+  handlerFailureLogLevel: LogLevel;
+  createLogger: LoggerFactory;
   logger: BusLogger;
 }
 
@@ -67,7 +77,9 @@ const BACKPRESSURE: readonly BackpressureStrategy[] = ['block', 'reject-new', 'd
 const SERVICE_NAME = /^[A-Za-z0-9_.:-]{1,100}$/;
 
 /** Applies defaults and rejects out-of-range values at bootstrap. */
-export function resolveEngineOptions(options: CoreBusOptions, logger: BusLogger): EngineOptions {
+const LOG_LEVELS: readonly LogLevel[] = ['error', 'warn', 'log', 'debug', 'off'];
+
+export function resolveEngineOptions(options: CoreBusOptions, createLogger: LoggerFactory): EngineOptions {
   const resolved: EngineOptions = {
     serviceName: options.serviceName ?? 'app',
     retry: mergeRetryPolicy(DEFAULT_RETRY_POLICY, options.retry),
@@ -88,10 +100,15 @@ export function resolveEngineOptions(options: CoreBusOptions, logger: BusLogger)
       windowMs: options.idempotency?.windowMs ?? 24 * 3600_000,
       claimTtlMs: options.idempotency?.claimTtlMs ?? 60_000,
     },
-    logger,
+    handlerFailureLogLevel: options.handlerFailureLogLevel ?? 'warn',
+    createLogger,
+    logger: createLogger('MessageBus'),
   };
   if (!SERVICE_NAME.test(resolved.serviceName)) {
     throw new InvalidOptionsError(`serviceName must be 1..100 chars of [A-Za-z0-9_.:-], got "${resolved.serviceName}"`);
+  }
+  if (!LOG_LEVELS.includes(resolved.handlerFailureLogLevel)) {
+    throw new InvalidOptionsError(`handlerFailureLogLevel must be one of ${LOG_LEVELS.join(', ')}, got "${resolved.handlerFailureLogLevel}"`);
   }
   if (!BACKPRESSURE.includes(resolved.backpressure)) {
     throw new InvalidOptionsError(`backpressure must be one of ${BACKPRESSURE.join(', ')}, got "${resolved.backpressure}"`);

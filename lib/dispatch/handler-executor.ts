@@ -5,10 +5,11 @@ import { failure, type QueryResult } from '../messages/results.js';
 import type { BusLogger, Delivery } from '../transports/transport.interface.js';
 import { BatchBuffer, type BatchItem } from './batch-buffer.js';
 import type { BusCounters } from './bus-stats.js';
+import type { LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore, type ClaimResult, type IdempotencyStore } from './idempotency.js';
-import type { BusInstrumentation } from './instrumentation.js';
+import type { MessageMetrics, MessageTracer } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { retryDelay } from './retry-policy.js';
@@ -55,19 +56,27 @@ const VERDICTS: Record<string, Verdict> = {
 export class HandlerExecutor {
   private readonly batches = new Map<RegisteredHandler, BatchBuffer>();
   private store: IdempotencyStore;
-  private instrumentation?: BusInstrumentation;
+  private metrics?: MessageMetrics;
+  private tracer?: MessageTracer;
+
+  private readonly idempotency: IdempotencySettings;
+  private readonly logFailure?: (message: string) => void;
 
   constructor(
     private readonly counters: BusCounters,
     private readonly effects: DispatchEffects,
-    private readonly logger: BusLogger,
-    private readonly idempotency: IdempotencySettings,
+    logger: BusLogger,
+    options: { idempotency: IdempotencySettings; failureLogLevel: LogLevel },
   ) {
-    this.store = idempotency.store ?? new MemoryIdempotencyStore();
+    this.idempotency = options.idempotency;
+    this.store = options.idempotency.store ?? new MemoryIdempotencyStore();
+    const level = options.failureLogLevel;
+    if (level !== 'off') this.logFailure = (message) => (logger[level] ?? logger.log).call(logger, message);
   }
 
-  instrument(instrumentation: BusInstrumentation | undefined): void {
-    this.instrumentation = instrumentation;
+  instrument(metrics: MessageMetrics | undefined, tracer: MessageTracer | undefined): void {
+    this.metrics = metrics;
+    this.tracer = tracer;
   }
 
   /** Uses the transport's shared store unless the options named one. */
@@ -105,7 +114,7 @@ export class HandlerExecutor {
     handler.breaker?.released();
     if (result === 'done') {
       this.counters.duplicates += 1;
-      this.instrumentation?.record({ type: 'duplicate', envelope: delivery.envelope, handler });
+      this.metrics?.duplicate(handler, delivery.envelope);
       return undefined;
     }
     // Another delivery of this message is running somewhere: look again once its claim could have expired.
@@ -125,11 +134,10 @@ export class HandlerExecutor {
     let result: unknown;
     try {
       const payload = handler.payloadOf(delivery.envelope.payload);
-      const instrumentation = this.instrumentation;
       result =
-        instrumentation === undefined
+        this.metrics === undefined && this.tracer === undefined
           ? messageScope.run(context, handler.invoke, payload, context)
-          : instrumentation.around(handler, delivery.envelope, () => messageScope.run(context, handler.invoke, payload, context));
+          : this.instrumented(handler, delivery.envelope, () => messageScope.run(context, handler.invoke, payload, context));
     } catch (error) {
       return this.failed(handler, delivery, error, key);
     }
@@ -138,6 +146,13 @@ export class HandlerExecutor {
       (value) => this.succeeded(handler, delivery, value, key),
       (error: unknown) => this.failed(handler, delivery, error, key),
     );
+  }
+
+  /** Runs a handler attempt timed by the metrics, inside the tracer's span. */
+  private instrumented(handler: RegisteredHandler, envelope: Envelope, run: () => unknown): unknown {
+    const metrics = this.metrics;
+    const timed = metrics === undefined ? run : () => metrics.time(handler, envelope, run);
+    return this.tracer === undefined ? timed() : this.tracer.around(handler, envelope, timed);
   }
 
   private batchOf(handler: RegisteredHandler): BatchBuffer {
@@ -155,8 +170,7 @@ export class HandlerExecutor {
     const contexts = items.map((item) => item.context) as unknown as MessageContext;
     try {
       // Follow-ups of a batch belong to no single message: they start their own conversations.
-      const run = (): unknown => messageScope.exit(() => handler.invoke(payloads, contexts));
-      const result = this.instrumentation === undefined ? run() : this.instrumentation.around(handler, items[0].delivery.envelope, run);
+      const result = this.instrumented(handler, items[0].delivery.envelope, () => messageScope.exit(() => handler.invoke(payloads, contexts)));
       if (isPromiseLike(result)) await settle(result, handler);
     } catch (error) {
       for (const item of items) await this.failed(handler, item.delivery, error, undefined);
@@ -167,7 +181,7 @@ export class HandlerExecutor {
 
   private succeeded(handler: RegisteredHandler, delivery: Delivery, value: unknown, key: string | undefined): Pending {
     this.counters.delivered += 1;
-    this.instrumentation?.record({ type: 'handled', envelope: delivery.envelope, handler });
+    this.metrics?.handled(handler, delivery.envelope);
     handler.breaker?.succeeded();
     const committed = key === undefined ? undefined : this.store.commit(key, this.idempotency.windowMs);
     const envelope = delivery.envelope;
@@ -183,15 +197,15 @@ export class HandlerExecutor {
     if (verdict.reason === undefined) {
       handler.breaker?.released();
       this.counters.filtered += 1;
-      this.instrumentation?.record({ type: 'filtered', envelope, handler });
+      this.metrics?.filtered(handler, envelope);
       return released ?? undefined;
     }
     if (verdict.retry) handler.breaker?.failed();
     else handler.breaker?.released();
     this.counters.failed += 1;
-    this.instrumentation?.record({ type: 'failed', envelope, handler });
+    this.metrics?.failed(handler, envelope);
     const maxAttempts = handler.maxAttempts ?? envelope.maxAttempts;
-    this.logger.warn(
+    this.logFailure?.(
       `${handler.id} failed on ${envelope.topic} (id=${envelope.id} correlationId=${envelope.correlationId} ` +
         `attempt ${envelope.attempt}/${maxAttempts}): ${error.message}`,
     );
@@ -199,7 +213,7 @@ export class HandlerExecutor {
       if (envelope.kind === 'query') return this.effects.reply(envelope, failure(verdict.code, error.message));
       if (verdict.retry && envelope.attempt < maxAttempts) {
         this.counters.retried += 1;
-        this.instrumentation?.record({ type: 'retried', envelope, handler });
+        this.metrics?.retried(handler, envelope);
         const retry: Envelope = {
           ...envelope,
           attempt: envelope.attempt + 1,
@@ -231,7 +245,7 @@ export class HandlerExecutor {
   private giveUp(delivery: Delivery, reason: DeadLetterReason, code: BusErrorCode, error: Error, handler?: RegisteredHandler): Pending {
     const envelope = delivery.envelope;
     this.counters.deadLettered += 1;
-    this.instrumentation?.record({ type: 'dead-lettered', envelope, handler, reason });
+    this.metrics?.deadLettered(envelope, reason, handler);
     const stored = this.effects.deadLetter({
       envelope,
       reason,

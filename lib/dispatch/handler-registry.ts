@@ -120,6 +120,11 @@ export class HandlerRegistry {
     return target === undefined ? handlers : handlers.filter((handler) => handler.id === target);
   }
 
+  /** Sessions with at least one handler. */
+  get sessionCount(): number {
+    return this.sessions.size;
+  }
+
   /** All handlers in registration order, for introspection. */
   list(): RegisteredHandler[] {
     return [...this.byId.values()];

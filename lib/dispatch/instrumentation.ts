@@ -2,25 +2,30 @@ import type { DeadLetterReason } from '../messages/dead-letter.js';
 import type { Envelope } from '../messages/envelope.js';
 import type { RegisteredHandler } from './handler.js';
 
-/** Something that happened to a message, for metrics. */
-export type MessageOutcome =
-  | { type: 'published'; envelope: Envelope; routed: number }
-  | { type: 'handled'; envelope: Envelope; handler: RegisteredHandler }
-  | { type: 'failed'; envelope: Envelope; handler: RegisteredHandler }
-  | { type: 'retried'; envelope: Envelope; handler: RegisteredHandler }
-  | { type: 'dead-lettered'; envelope: Envelope; handler?: RegisteredHandler; reason: DeadLetterReason }
-  | { type: 'dropped'; envelope: Envelope }
-  | { type: 'filtered'; envelope: Envelope; handler: RegisteredHandler }
-  | { type: 'duplicate'; envelope: Envelope; handler: RegisteredHandler };
-
-/**
- * Hooks for metrics and tracing. The bus calls them only when one is installed, so without
- * instrumentation the hot path pays nothing.
- */
-export interface BusInstrumentation {
-  /** An envelope about to be published; may add headers (trace context). */
+/** Trace context across messages. */
+export interface MessageTracer {
+  /** An envelope about to be published: the trace context goes into its headers. */
   publishing(envelope: Envelope): void;
-  /** Runs one handler attempt: must call `run` once and return what it returns. */
+  /** Runs one handler attempt in a span: must call `run` once and return what it returns. */
   around(handler: RegisteredHandler, envelope: Envelope, run: () => unknown): unknown;
-  record(outcome: MessageOutcome): void;
+}
+
+/** Counts and timings, one method per event so that nothing is allocated to report one. */
+export interface MessageMetrics {
+  /** Times one handler attempt: must call `run` once and return what it returns. */
+  time(handler: RegisteredHandler, envelope: Envelope, run: () => unknown): unknown;
+  published(envelope: Envelope, routed: number): void;
+  handled(handler: RegisteredHandler, envelope: Envelope): void;
+  failed(handler: RegisteredHandler, envelope: Envelope): void;
+  retried(handler: RegisteredHandler, envelope: Envelope): void;
+  filtered(handler: RegisteredHandler, envelope: Envelope): void;
+  duplicate(handler: RegisteredHandler, envelope: Envelope): void;
+  deadLettered(envelope: Envelope, reason: DeadLetterReason, handler?: RegisteredHandler): void;
+  dropped(envelope: Envelope): void;
+}
+
+/** What is installed; the bus checks for each, so without either the hot path pays nothing. */
+export interface Instrumentation {
+  tracer?: MessageTracer;
+  metrics?: MessageMetrics;
 }

@@ -1,4 +1,5 @@
 import {
+  Inject,
   Injectable,
   type BeforeApplicationShutdown,
   type OnApplicationBootstrap,
@@ -6,6 +7,8 @@ import {
   type OnModuleInit,
 } from '@nestjs/common';
 import { engineOf, MessageBus } from '../message-bus.js';
+import { BusMetrics } from '../metrics/bus-metrics.js';
+import { BusTracing } from '../tracing/bus-tracing.js';
 import { HandlerExplorer } from './handler.explorer.js';
 import { HandlerInvokerFactory } from './handler-invoker.factory.js';
 
@@ -22,10 +25,12 @@ export class MessageBusLifecycle
     private readonly bus: MessageBus,
     private readonly explorer: HandlerExplorer,
     private readonly invokers: HandlerInvokerFactory,
+    @Inject(BusMetrics) private readonly metrics: BusMetrics | null,
   ) {}
 
   async onModuleInit(): Promise<void> {
     const engine = engineOf(this.bus);
+    engine.instrument({ metrics: this.metrics ?? undefined, tracer: await BusTracing.create(engine.transportName) });
     await this.invokers.prepare();
     for (const discovered of this.explorer.explore()) {
       const invoke = this.invokers.create(discovered);

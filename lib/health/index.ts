@@ -1,0 +1,2 @@
+export { MessageBusHealthModule } from './message-bus-health.module.js';
+export { MessageBusHealthIndicator, type BusHealthDetails, type BusHealthOptions } from './message-bus.health.js';

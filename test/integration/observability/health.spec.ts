@@ -1,0 +1,99 @@
+import { Controller, Get, Injectable } from '@nestjs/common';
+import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
+import { Test } from '@nestjs/testing';
+import request from 'supertest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CommandHandler, MemoryTransport, MessageBus, MessageBusModule, UnrecoverableError, type Transport, type TransportConnection } from 'nestjs-message-bus';
+import { MessageBusHealthIndicator, MessageBusHealthModule } from 'nestjs-message-bus/health';
+import { CollectingLogger, until } from '../../support/bus-app.js';
+
+@Injectable()
+class Failing {
+  @CommandHandler('health.fail')
+  fail() {
+    throw new UnrecoverableError('no');
+  }
+}
+
+@Controller()
+class HealthController {
+  static options: { timeoutMs?: number; maxDeadLetters?: number; maxQueued?: number } = {};
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly bus: MessageBusHealthIndicator,
+  ) {}
+  @Get('health')
+  @HealthCheck()
+  check() {
+    return this.health.check([() => this.bus.isHealthy('bus', HealthController.options)]);
+  }
+}
+
+/** The memory transport, with a ping that never answers: a broker that stopped responding. */
+class UnresponsiveTransport implements Transport {
+  readonly name = 'memory';
+  private readonly inner = new MemoryTransport();
+  async connect(context: Parameters<Transport['connect']>[0]): Promise<TransportConnection> {
+    const connection = await this.inner.connect(context);
+    return Object.assign(Object.create(connection) as TransportConnection, { ping: () => new Promise<number>(() => undefined) });
+  }
+}
+
+async function startHealthApp(transport: Transport | string = 'memory://') {
+  const module = await Test.createTestingModule({
+    imports: [MessageBusModule.forRoot(transport), TerminusModule, MessageBusHealthModule],
+    controllers: [HealthController],
+    providers: [Failing],
+  })
+    .setLogger(new CollectingLogger())
+    .compile();
+  const app = module.createNestApplication();
+  await app.init();
+  return app;
+}
+
+describe('MessageBusHealthIndicator', () => {
+  const apps: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    HealthController.options = {};
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  it('is up on a live transport, with details', async () => {
+    const app = await startHealthApp();
+    apps.push(app);
+    const { body } = await request(app.getHttpServer()).get('/health').expect(200);
+    expect(body).toMatchObject({
+      status: 'ok',
+      info: { bus: { status: 'up', transport: 'memory', connected: true, latencyMs: 0, deadLetters: 0, queued: 0, inFlight: 0 } },
+    });
+  });
+
+  it('is down when a threshold is exceeded', async () => {
+    const app = await startHealthApp();
+    apps.push(app);
+    const bus = app.get(MessageBus);
+    await bus.send('health.fail', {});
+    await until(async () => (await bus.deadLetters.count()) === 1);
+    HealthController.options = { maxDeadLetters: 0 };
+    const { body } = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(body.error.bus).toMatchObject({ status: 'down', deadLetters: 1, reason: '1 dead letters exceed 0' });
+  });
+
+  it('answers down within its timeout when the transport does not answer', async () => {
+    const app = await startHealthApp(new UnresponsiveTransport());
+    apps.push(app);
+    HealthController.options = { timeoutMs: 100 };
+    const began = performance.now();
+    const { body } = await request(app.getHttpServer()).get('/health').expect(503);
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect(body.error.bus).toMatchObject({ status: 'down', connected: false, reason: 'no answer from the transport within 100 ms' });
+  });
+
+  it('is down once shutdown began', async () => {
+    const app = await startHealthApp();
+    const indicator = app.get(MessageBusHealthIndicator);
+    await app.close();
+    expect(await indicator.isHealthy('bus')).toMatchObject({ bus: { status: 'down', reason: expect.stringMatching(/not running/) } });
+  });
+});
