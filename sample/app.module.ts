@@ -1,7 +1,10 @@
 import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MessageBusModule } from 'nestjs-message-bus';
+import { ADMIN_STATS_TOPIC, MessageBusAdminModule } from 'nestjs-message-bus/admin';
+import { MessageBusGatewayModule } from 'nestjs-message-bus/websocket';
 import { AdminModule } from './admin/admin.module.js';
+import { LocalOperatorGuard } from './admin/local-operator.guard.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { HistoryModule } from './history/history.module.js';
 import { BusErrorFilter } from './http/bus-error.filter.js';
@@ -18,6 +21,15 @@ import { SpeechModule } from './speech/speech.module.js';
       // 0, +100 ms, +200 ms (the library's default waits 1 s, then 2 s).
       retry: { maxAttempts: 3, initialDelayMs: 100, factor: 2 },
     }),
+    // Bus events for browsers at ws://localhost:3000/bus-events: a screen can follow what the
+    // assistant says, and tell it to stop. The console below gets its live stats this way too.
+    MessageBusGatewayModule.forRoot({
+      path: '/bus-events',
+      allow: { subscribe: ['TTS.*', 'History.Updated', 'Device.*', ADMIN_STATS_TOPIC], publish: ['TTS.Interrupted'] },
+      guard: LocalOperatorGuard,
+    }),
+    // The operator's console at http://localhost:3000/bus-admin: stats, handlers, dead letters.
+    MessageBusAdminModule.forRoot({ path: 'bus-admin', guard: LocalOperatorGuard }),
     SpeechModule,
     HistoryModule,
     DevicesModule,

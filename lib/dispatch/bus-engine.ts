@@ -217,20 +217,23 @@ export class BusEngine implements DispatchEffects {
     if (connection === undefined || this.state === 'closed') {
       return this.whenRunning(() => this.ask(kind, topicOrMessage, payload, options, shape));
     }
+    const timeoutMs = options?.timeoutMs ?? (kind === 'query' ? REQUEST_TIMEOUT_MS : EXECUTE_TIMEOUT_MS);
     try {
-      const envelope = this.envelope(kind, topicOrMessage, payload, options);
-      const timeoutMs = options?.timeoutMs ?? (kind === 'query' ? REQUEST_TIMEOUT_MS : EXECUTE_TIMEOUT_MS);
       assertInteger('timeoutMs', timeoutMs, 1);
-      envelope.replyTo = connection.replyAddress;
-      const requestId = envelope.id;
-      const answer = this.replies.expect(requestId, timeoutMs, (result) => shape(result, requestId));
-      const routed = connection.publish(envelope, options?.delayMs);
-      if (typeof routed === 'number') this.requested(envelope, routed);
-      else routed.then((count) => this.requested(envelope, count), (error: unknown) => this.replies.reject(requestId, error));
-      return answer;
     } catch (error) {
       return Promise.reject(error);
     }
+    const { requestId, answer } = this.replies.expect(timeoutMs, shape);
+    try {
+      const envelope = this.envelope(kind, topicOrMessage, payload, options, requestId);
+      envelope.replyTo = connection.replyAddress;
+      const routed = connection.publish(envelope, options?.delayMs);
+      if (typeof routed === 'number') this.requested(envelope, routed);
+      else routed.then((count) => this.requested(envelope, count), (error: unknown) => this.replies.reject(requestId, error));
+    } catch (error) {
+      this.replies.reject(requestId, error);
+    }
+    return answer;
   }
 
   /** Publishes a dead letter again: to its group alone when known, else by topic. */
@@ -276,6 +279,7 @@ export class BusEngine implements DispatchEffects {
     topicOrMessage: string | object,
     payload: unknown,
     options: PublishOptions | undefined,
+    id = newMessageId(),
   ): Envelope {
     let topic: string;
     if (typeof topicOrMessage === 'string') {
@@ -286,7 +290,6 @@ export class BusEngine implements DispatchEffects {
       payload = topicOrMessage;
     }
     const parent = messageScope.getStore();
-    const id = newMessageId();
     const timestamp = Date.now();
     const priority = options?.priority ?? DEFAULT_PRIORITY;
     if (options !== undefined) validate(options);

@@ -15,3 +15,22 @@ export function newMessageId(): string {
 export function newInstanceId(): string {
   return randomBytes(6).toString('base64url');
 }
+
+let sequences = 0;
+
+/**
+ * A source of ids that carry a number: unique across processes like message ids, and parseable
+ * back to their number by the same source (request tables index slots with it).
+ */
+export class NumberedIds {
+  private readonly tag = `${prefix}-${(sequences++).toString(36)}-`;
+
+  id(sequence: number): string {
+    return this.tag + sequence.toString(36);
+  }
+
+  /** The number of an id made here, or -1. */
+  sequenceOf(id: string): number {
+    return id.startsWith(this.tag) ? parseInt(id.slice(this.tag.length), 36) : -1;
+  }
+}

@@ -19,6 +19,7 @@ class TrieNode<T> {
 // Results are cached per topic; the cache is dropped on any change and when it holds this many
 // topics, so memory stays bounded when topics are unbounded (ids in topics, say).
 const CACHE_LIMIT = 10_000;
+const NONE: readonly never[] = Object.freeze([]);
 
 /**
  * Maps topic patterns to values with AMQP topic-exchange semantics: `*` matches exactly one word,
@@ -77,15 +78,26 @@ export class TopicTrie<T> {
   match(topic: string): readonly T[] {
     const cached = this.cache.get(topic);
     if (cached) return cached;
-    const found = new Map<T, number>();
+    const found: Entry<T>[] = [];
     this.walk(this.root, topic.split('.'), 0, found);
-    const seqOf = (value: T) => found.get(value) as number;
-    const values = [...found.keys()].sort(
-      (a, b) => (this.order ? this.order(a, b) : 0) || seqOf(a) - seqOf(b),
-    );
+    const values = found.length === 0 ? NONE : found.length === 1 ? [found[0].value] : this.ordered(found);
     if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
     this.cache.set(topic, values);
-    return values;
+    return values as readonly T[];
+  }
+
+  /** Several matches: each value once (its first pattern counts), sorted. */
+  private ordered(found: Entry<T>[]): T[] {
+    found.sort((a, b) => a.seq - b.seq);
+    const values: T[] = [];
+    const seen = new Set<T>();
+    for (const entry of found) {
+      if (seen.has(entry.value)) continue;
+      seen.add(entry.value);
+      values.push(entry.value);
+    }
+    // Array sort is stable: equal values under `order` keep insertion order.
+    return this.order ? values.sort(this.order) : values;
   }
 
   private child(node: TrieNode<T>, word: string): TrieNode<T> {
@@ -96,16 +108,13 @@ export class TopicTrie<T> {
     return next;
   }
 
-  private walk(node: TrieNode<T>, words: string[], index: number, found: Map<T, number>): void {
+  private walk(node: TrieNode<T>, words: string[], index: number, found: Entry<T>[]): void {
     if (node.hash) {
       // `#` swallows zero or more words: continue after it from every remaining position.
       for (let next = index; next <= words.length; next++) this.walk(node.hash, words, next, found);
     }
     if (index === words.length) {
-      for (const entry of node.entries) {
-        const seen = found.get(entry.value);
-        if (seen === undefined || entry.seq < seen) found.set(entry.value, entry.seq);
-      }
+      for (const entry of node.entries) found.push(entry);
       return;
     }
     const exact = node.children.get(words[index]);

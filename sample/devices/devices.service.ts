@@ -6,8 +6,8 @@ import { SwitchDevice } from './switch-device.command.js';
 
 /**
  * Executes `Device.Switch`. A failure is retried with the module's policy (3 attempts, 100 ms
- * then 200 ms apart in this app), then the command is dead-lettered: `POST /dead-letters/replay`
- * runs it again once the device is back.
+ * then 200 ms apart in this app), then the command is dead-lettered: the console's Replay button
+ * (or `POST /bus-admin/dead-letters/replay`) runs it again once the device is back.
  */
 @Injectable()
 export class DevicesService {

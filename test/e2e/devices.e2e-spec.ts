@@ -42,7 +42,7 @@ describe('sample: devices, retries and dead letters', () => {
       error: { code: 'HANDLER_ERROR', message: 'Device "lamp" is offline' },
       commandId: expect.any(String),
     });
-    const letters = await sample.http.get('/dead-letters').expect(200);
+    const letters = await sample.http.get('/bus-admin/dead-letters').expect(200);
     expect(letters.body).toEqual([
       expect.objectContaining({
         id: expect.any(String),
@@ -60,7 +60,7 @@ describe('sample: devices, retries and dead letters', () => {
         }),
       }),
     ]);
-    expect((await sample.http.get('/stats').expect(200)).body).toMatchObject({
+    expect((await sample.http.get('/bus-admin/stats').expect(200)).body.bus).toMatchObject({
       published: 1,
       delivered: 0,
       failed: 3,
@@ -70,7 +70,7 @@ describe('sample: devices, retries and dead letters', () => {
     expect(sample.recorder.published('Device.Switched')).toEqual([]);
 
     await sample.http.patch('/devices/lamp').send({ online: true }).expect(200);
-    await sample.http.post('/dead-letters/replay').send({ id: letters.body[0].id }).expect(200, { replayed: 1 });
+    await sample.http.post('/bus-admin/dead-letters/replay').send({ id: letters.body[0].id }).expect(200, { replayed: 1 });
     const [switched] = await sample.recorder.waitFor('Device.Switched');
 
     // The replayed command keeps its id, so what it causes stays in the original chain.
@@ -80,17 +80,17 @@ describe('sample: devices, retries and dead letters', () => {
       causationId: commandId,
     });
     expect((await sample.http.get('/devices').expect(200)).body[0]).toEqual({ id: 'lamp', on: true, online: true });
-    await sample.http.get('/dead-letters').expect(200, []);
-    // Published: the command, then its replay.
-    expect((await sample.http.get('/stats').expect(200)).body).toEqual({
+    await sample.http.get('/bus-admin/dead-letters').expect(200, []);
+    // Published: the command, its replay and Device.Switched. Delivered: the replayed command,
+    // then Device.Switched to the WebSocket bridge (it relays Device.*).
+    expect((await sample.http.get('/bus-admin/stats').expect(200)).body.bus).toEqual({
       published: 3,
-      delivered: 1,
+      delivered: 2,
       failed: 3,
       retried: 2,
       deadLettered: 1,
       dropped: 0,
-      // Nothing in this app listens to Device.Switched.
-      unrouted: 1,
+      unrouted: 0,
       filtered: 0,
       duplicates: 0,
       inFlight: 0,
@@ -107,15 +107,15 @@ describe('sample: devices, retries and dead letters', () => {
       error: { code: 'HANDLER_ERROR', message: 'Unknown device "toaster"' },
       commandId: expect.any(String),
     });
-    const letters = await sample.http.get('/dead-letters').query({ topic: 'Device.Switch' }).expect(200);
+    const letters = await sample.http.get('/bus-admin/dead-letters').query({ topic: 'Device.Switch' }).expect(200);
     expect(letters.body).toHaveLength(1);
     expect(letters.body[0]).toMatchObject({
       reason: 'UNRECOVERABLE',
       error: { message: 'Unknown device "toaster"', code: 'UNRECOVERABLE' },
       envelope: { id: body.commandId, attempt: 1 },
     });
-    const stats = await sample.http.get('/stats').expect(200);
-    expect(stats.body).toMatchObject({ published: 1, delivered: 0, failed: 1, retried: 0, deadLettered: 1 });
+    const stats = await sample.http.get('/bus-admin/stats').expect(200);
+    expect(stats.body.bus).toMatchObject({ published: 1, delivered: 0, failed: 1, retried: 0, deadLettered: 1 });
   });
 
   it('replays dead letters by topic and purges the rest', async () => {
@@ -123,27 +123,27 @@ describe('sample: devices, retries and dead letters', () => {
     await sample.http.post('/devices/kettle/switch').send({ on: true }).expect(500);
     await sample.http.post('/commands/Speech.Speak').send({}).expect(500);
 
-    const first = await sample.http.get('/dead-letters').query({ limit: 2 }).expect(200);
+    const first = await sample.http.get('/bus-admin/dead-letters').query({ limit: 2 }).expect(200);
     const topics = first.body.map((letter: { envelope: { topic: string } }) => letter.envelope.topic);
     expect(topics).toEqual(['Device.Switch', 'Device.Switch']);
 
-    await sample.http.post('/dead-letters/replay').send({ topic: 'Device.Switch' }).expect(200, { replayed: 2 });
+    await sample.http.post('/bus-admin/dead-letters/replay').send({ topic: 'Device.Switch' }).expect(200, { replayed: 2 });
 
     // Replayed, the unknown devices fail again and are dead-lettered anew, under new ids.
-    const again = await sample.http.get('/dead-letters').query({ topic: 'Device.Switch' }).expect(200);
+    const again = await sample.http.get('/bus-admin/dead-letters').query({ topic: 'Device.Switch' }).expect(200);
     expect(again.body).toHaveLength(2);
     const ids = (letters: { id: string }[]) => letters.map((letter) => letter.id);
     expect(ids(again.body)).not.toEqual(expect.arrayContaining(ids(first.body)));
-    await sample.http.delete('/dead-letters').query({ topic: 'Speech.Speak' }).expect(200, { purged: 1 });
-    await sample.http.delete('/dead-letters').expect(200, { purged: 2 });
-    await sample.http.get('/dead-letters').expect(200, []);
+    await sample.http.delete('/bus-admin/dead-letters').query({ topic: 'Speech.Speak' }).expect(200, { purged: 1 });
+    await sample.http.delete('/bus-admin/dead-letters').expect(200, { purged: 2 });
+    await sample.http.get('/bus-admin/dead-letters').expect(200, []);
   });
 
   it('answers 404 for an unknown device and 400 for a malformed request', async () => {
     await sample.http.patch('/devices/toaster').send({ online: false }).expect(404);
     await sample.http.patch('/devices/lamp').send({ online: 'no' }).expect(400);
     await sample.http.post('/devices/lamp/switch').send({ on: 'yes' }).expect(400);
-    await sample.http.get('/dead-letters').query({ limit: 0 }).expect(400);
+    await sample.http.get('/bus-admin/dead-letters').query({ limit: 0 }).expect(400);
 
     expect(sample.recorder.published()).toEqual([]);
   });

@@ -1,0 +1,10 @@
+export { MessageBusAdminModule } from './message-bus-admin.module.js';
+export type {
+  AdminGuard,
+  MessageBusAdminModuleOptions,
+  MessageBusAdminOptions,
+} from './message-bus-admin.options.js';
+export type { AdminStats } from './admin-stats.service.js';
+export type { AdminHandlerInfo } from './handler-listing.js';
+export { ADMIN_STATS_TOPIC, DEFAULT_ADMIN_PATH } from './admin.constants.js';
+export { AdminGuardRequiredError } from './admin.errors.js';
