@@ -34,6 +34,10 @@ export function runInChild(job: Job): Promise<ChildReport> {
         child.kill('SIGKILL');
       }, EXIT_GRACE_MS);
     });
+    child.on('error', (error) => {
+      clearTimeout(timer);
+      resolve({ outcome: { ok: false, error: `could not run the child: ${error.message}` }, wallMs: Date.now() - started, lingered });
+    });
     child.on('exit', (code, signal) => {
       clearTimeout(timer);
       const failed: JobOutcome = { ok: false, error: `child exited (${signal ?? `code ${code}`}) without a result` };

@@ -27,5 +27,6 @@ async function runJob(): Promise<JobOutcome> {
 const outcome = await runJob();
 if (!outcome.ok) process.exitCode = 1;
 // Nothing else is closed or killed: a child that does not exit now has leaked a handle, which
-// the parent reports.
-process.send?.(outcome, undefined, undefined, () => process.disconnect());
+// the parent reports. Started by hand (no IPC channel), it prints the outcome instead.
+if (process.send) process.send(outcome, undefined, undefined, () => process.disconnect());
+else console.log(JSON.stringify(outcome));

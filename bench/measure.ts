@@ -15,6 +15,20 @@ export async function repeatFor(ms: number, step: () => Promise<void>): Promise<
   return Number(current - start);
 }
 
+/**
+ * CPU time this process used per wall-clock time since `cpuMeter()`; well under 1 means the
+ * run was preempted (another process on the machine), above 1 means GC helper threads worked.
+ */
+export function cpuMeter(): { share(elapsedNs: number): number } {
+  const start = process.cpuUsage();
+  return {
+    share(elapsedNs) {
+      const used = process.cpuUsage(start);
+      return ((used.user + used.system) * 1e3) / elapsedNs;
+    },
+  };
+}
+
 /** A full collection between warm-up and measurement, when node runs with --expose-gc. */
 export function collectGarbage(): void {
   globalThis.gc?.();

@@ -1,6 +1,6 @@
 import type { PeerId } from '../peers/peers.js';
 import type { EventWorkload } from '../peers/peer.js';
-import { collectGarbage, repeatFor, settle } from '../measure.js';
+import { collectGarbage, cpuMeter, repeatFor, settle } from '../measure.js';
 import { withHarness, type Scenario } from './scenario.js';
 
 export interface EventsScenarioOptions extends EventWorkload {
@@ -34,13 +34,15 @@ export function eventsScenario(options: EventsScenarioOptions): Scenario {
         await repeatFor(budget.warmupMs, burst);
         collectGarbage();
         const first = seq;
+        const cpu = cpuMeter();
         const elapsedNs = await repeatFor(budget.measureMs, burst);
+        const cpuShare = cpu.share(elapsedNs);
         const events = seq - first;
         await settle();
         if (probe.handled !== seq * handlers || probe.strays !== 0) {
           throw new Error(`expected ${seq * handlers} handler calls and no strays, saw ${probe.handled} and ${probe.strays}`);
         }
-        return { eventsPerSecond: events / (elapsedNs / 1e9), nsPerEvent: elapsedNs / events, events };
+        return { eventsPerSecond: events / (elapsedNs / 1e9), nsPerEvent: elapsedNs / events, events, cpuShare };
       }),
   };
 }

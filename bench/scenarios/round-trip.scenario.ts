@@ -1,6 +1,6 @@
 import type { PeerId } from '../peers/peers.js';
 import type { Peer, RoundTrip } from '../peers/peer.js';
-import { collectGarbage, now, quantile, repeatFor } from '../measure.js';
+import { collectGarbage, cpuMeter, now, quantile, repeatFor } from '../measure.js';
 import type { Budget } from '../protocol.js';
 import { withHarness, type Scenario } from './scenario.js';
 
@@ -14,7 +14,7 @@ const CLOCK_EVERY = 1024;
 /** Keeps `inFlight` round trips going for `ms`; returns how many completed and the elapsed ns. */
 async function saturate(trip: RoundTrip, inFlight: number, ms: number, from: number): Promise<{ calls: number; elapsedNs: number }> {
   const start = now();
-  const end = start + BigInt(ms * 1e6);
+  const end = start + BigInt(Math.round(ms * 1e6));
   let seq = from;
   let stop = false;
   const worker = async (): Promise<void> => {
@@ -40,8 +40,9 @@ export function throughputScenario(options: { id: string; kind: Kind; inFlight: 
       withHarness(boot(peer, kind), kind, async (trip) => {
         const warm = await saturate(trip, inFlight, budget.warmupMs, 0);
         collectGarbage();
+        const cpu = cpuMeter();
         const { calls, elapsedNs } = await saturate(trip, inFlight, budget.measureMs, warm.calls);
-        return { perSecond: calls / (elapsedNs / 1e9), calls };
+        return { perSecond: calls / (elapsedNs / 1e9), calls, cpuShare: cpu.share(elapsedNs) };
       }),
   };
 }
@@ -65,8 +66,9 @@ export function latencyScenario(options: { id: string; kind: Kind; peers: readon
         collectGarbage();
         const samples = new Float64Array(MAX_SAMPLES);
         let count = 0;
+        const cpu = cpuMeter();
         const start = now();
-        const end = start + BigInt(budget.measureMs * 1e6);
+        const end = start + BigInt(Math.round(budget.measureMs * 1e6));
         let finished = start;
         while (count < MAX_SAMPLES && finished < end) {
           const n = seq++;
@@ -85,6 +87,7 @@ export function latencyScenario(options: { id: string; kind: Kind; peers: readon
           meanUs: total / count / 1e3,
           perSecond: count / (Number(finished - start) / 1e9),
           calls: count,
+          cpuShare: cpu.share(Number(finished - start)),
         };
       }),
   };
