@@ -7,6 +7,7 @@ import { AdminModule } from './admin/admin.module.js';
 import { LocalOperatorGuard } from './admin/local-operator.guard.js';
 import { DevicesModule } from './devices/devices.module.js';
 import { HistoryModule } from './history/history.module.js';
+import { OperationsModule } from './operations/operations.module.js';
 import { BusErrorFilter } from './http/bus-error.filter.js';
 import { ScreenModule } from './screen/screen.module.js';
 import { SpeechModule } from './speech/speech.module.js';
@@ -35,6 +36,8 @@ import { SpeechModule } from './speech/speech.module.js';
     DevicesModule,
     ScreenModule,
     AdminModule,
+    // GET /health (Terminus) and GET /metrics (Prometheus).
+    OperationsModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: BusErrorFilter }],
 })
