@@ -1,0 +1,262 @@
+import type { Channel, ConsumeMessage } from 'amqplib';
+import { Fifo } from '../../dispatch/priority-queue.js';
+import type { Envelope } from '../../messages/envelope.js';
+import { DuplicateHandlerError } from '../../messages/errors.js';
+import { newMessageId } from '../../messages/message-id.js';
+import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
+import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
+import type { AmqpLink } from './amqp-link.js';
+import type { AmqpNames } from './amqp-names.js';
+import type { AmqpTopology } from './amqp-topology.js';
+import { ChannelKeeper } from './channel-keeper.js';
+import type { EnvelopeMapping } from './envelope-mapping.js';
+
+export interface ConsumerDeps {
+  link: AmqpLink;
+  topology: AmqpTopology;
+  mapping: EnvelopeMapping;
+  names: AmqpNames;
+  deadLetters: AmqpDeadLetterStore;
+  prefetch: number;
+  logger: BusLogger;
+  /** Makes the next publishes of this connection wait for a binding change to be in place. */
+  track(change: Promise<unknown>): void;
+}
+
+// A delivery the dispatcher refused (its queue full, backpressure 'reject-new') goes back to
+// the broker after this pause, so an overloaded instance does not spin on redeliveries.
+const REFUSED_REQUEUE_MS = 100;
+
+class AmqpDelivery implements Delivery {
+  constructor(
+    readonly envelope: Envelope,
+    readonly group: string,
+    readonly message: ConsumeMessage,
+    readonly channel: Channel,
+    private readonly consumer: AmqpConsumer,
+  ) {}
+
+  ack(): void {
+    this.consumer.settle(this, 'ack');
+  }
+}
+
+/**
+ * Consumes one group's queue on a channel of its own, with prefetch bounding what is in flight.
+ * Each delivery is acked when the dispatcher settles it; after a reconnect the broker has put
+ * back what was unacked, so acks for the old channel are dropped (the message comes again).
+ */
+export class AmqpConsumer implements Consumer {
+  private readonly bindings = new Map<string, Binding>();
+  // Command and query topics this consumer claimed, and so may release.
+  private readonly claims = new Set<string>();
+  private readonly keeper: ChannelKeeper<Channel>;
+  private readonly queue: string;
+  private readonly parked = new Fifo<AmqpDelivery>();
+  // The channel deliveries come on; set before consuming, since the first ones can arrive (and
+  // be acked) before the keeper reports the channel open.
+  private channel?: Channel;
+  private gate?: Promise<void>;
+  private consumerTag?: string;
+  private started = false;
+  private stopped = false;
+  private outstanding = 0;
+  private readonly idleWaiters: (() => void)[] = [];
+
+  constructor(
+    private readonly deps: ConsumerDeps,
+    private readonly subscription: GroupSubscription,
+    private readonly handler: DeliveryHandler,
+  ) {
+    this.queue = deps.names.groupQueue(subscription.group);
+    for (const binding of subscription.bindings) this.bindings.set(bindingKey(binding), binding);
+    this.keeper = new ChannelKeeper(
+      deps.link,
+      {
+        name: `consume ${this.queue}`,
+        open: (model) => model.createChannel(),
+        prepare: (channel) => this.prepare(channel),
+        closed: () => this.channelLost(),
+      },
+      deps.logger,
+    );
+  }
+
+  get group(): string {
+    return this.subscription.group;
+  }
+
+  /** Declares the queue and its bindings and starts consuming; rejects with the broker's refusal. */
+  async start(): Promise<void> {
+    this.started = true;
+    await this.deps.deadLetters.track(this.group, this.subscription.exclusive);
+    await this.keeper.start();
+  }
+
+  bind(binding: Binding): Promise<void> | void {
+    const key = bindingKey(binding);
+    if (this.bindings.has(key)) return;
+    this.bindings.set(key, binding);
+    if (!this.started) return;
+    const applied = this.apply(binding).catch((error: unknown) => {
+      // A topic another group owns stays refused: do not claim it again on every reconnect.
+      // Any other failure is retried when the channel is next prepared.
+      if (error instanceof DuplicateHandlerError) this.bindings.delete(key);
+      throw error;
+    });
+    this.deps.track(applied);
+    return applied;
+  }
+
+  unbind(binding: Binding): Promise<void> | void {
+    const key = bindingKey(binding);
+    if (!this.bindings.delete(key)) return;
+    if (!this.started) return;
+    const removed = this.remove(binding, key);
+    this.deps.track(removed);
+    return removed;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    const tag = this.consumerTag;
+    const channel = this.channel;
+    this.consumerTag = undefined;
+    if (tag === undefined || channel === undefined) return;
+    await channel.cancel(tag).catch((error: unknown) => {
+      this.deps.logger.warn(`Could not cancel the consumer of ${this.queue}: ${this.deps.link.describe(error)}`);
+    });
+  }
+
+  /** Resolves once every handed-out delivery is acked (or its channel is gone), or after `timeoutMs`. */
+  async drained(timeoutMs: number): Promise<void> {
+    if (this.outstanding === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (this.outstanding > 0) {
+      this.deps.logger.warn(`Closing ${this.queue} with ${this.outstanding} unacked delivery(ies): RabbitMQ will redeliver them`);
+    }
+  }
+
+  close(): Promise<void> {
+    this.stopped = true;
+    return this.keeper.close();
+  }
+
+  /** @internal Acks, requeues or rejects a delivery on the channel it came from. */
+  settle(delivery: AmqpDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
+    // A delivery of a channel that is gone was requeued by the broker: nothing to settle here.
+    if (delivery.channel !== this.channel) return;
+    try {
+      if (outcome === 'ack') delivery.channel.ack(delivery.message);
+      else delivery.channel.nack(delivery.message, false, outcome === 'requeue');
+    } catch {
+      // The channel closed just now; the broker requeues the message.
+    }
+    this.outstanding -= 1;
+    if (this.outstanding === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  private async prepare(channel: Channel): Promise<void> {
+    const { topology } = this.deps;
+    await topology.declareGroupQueue(this.group, this.subscription.exclusive, this.deps.deadLetters.holderOf(this.group));
+    for (const binding of this.bindings.values()) await this.apply(binding);
+    await channel.prefetch(this.deps.prefetch);
+    if (this.stopped) return;
+    this.channel = channel;
+    const { consumerTag } = await channel.consume(this.queue, (message) => this.receive(channel, message));
+    if (this.stopped) await channel.cancel(consumerTag);
+    else this.consumerTag = consumerTag;
+  }
+
+  private async apply(binding: Binding): Promise<void> {
+    const { topology } = this.deps;
+    const key = bindingKey(binding);
+    if (binding.kind !== 'event' && !this.subscription.exclusive) {
+      await topology.claim(binding.kind, binding.pattern, this.group);
+      this.claims.add(key);
+    }
+    await topology.bind(this.queue, binding);
+  }
+
+  private async remove(binding: Binding, key: string): Promise<void> {
+    const { topology } = this.deps;
+    await topology.unbind(this.queue, binding);
+    if (this.claims.delete(key)) await topology.release(binding.kind, binding.pattern);
+  }
+
+  private receive(channel: Channel, message: ConsumeMessage | null): void {
+    if (message === null) {
+      // The broker cancelled the consumer (its queue was deleted): reopening declares it again.
+      this.deps.logger.warn(`RabbitMQ cancelled the consumer of ${this.queue}; declaring and consuming it again`);
+      void channel.close().catch(() => undefined);
+      return;
+    }
+    this.outstanding += 1;
+    const decoded = this.deps.mapping.decode(message);
+    if (!decoded.ok) {
+      void this.deadLetterUndecodable(channel, message, decoded.envelope, decoded.error);
+      return;
+    }
+    const delivery = new AmqpDelivery(decoded.envelope, this.group, message, channel, this);
+    if (this.gate === undefined) this.offer(delivery);
+    else this.parked.push(delivery);
+  }
+
+  /** Hands a delivery to the dispatcher; a promise back means "hold the next ones until it settles". */
+  private offer(delivery: AmqpDelivery): void {
+    let accepted: void | Promise<void>;
+    try {
+      accepted = this.handler(delivery);
+    } catch (error) {
+      this.deps.logger.warn(`${delivery.envelope.topic} refused (${(error as Error).message}); requeued in ${REFUSED_REQUEUE_MS} ms`);
+      setTimeout(() => this.settle(delivery, 'requeue'), REFUSED_REQUEUE_MS);
+      return;
+    }
+    if (accepted instanceof Promise) {
+      const gate: Promise<void> = accepted.then(() => {
+        if (this.gate !== gate) return;
+        this.gate = undefined;
+        while (this.gate === undefined && this.parked.length > 0) this.offer(this.parked.shift() as AmqpDelivery);
+      });
+      this.gate = gate;
+    }
+  }
+
+  private async deadLetterUndecodable(channel: Channel, message: ConsumeMessage, envelope: Envelope, error: Error): Promise<void> {
+    const delivery = new AmqpDelivery(envelope, this.group, message, channel, this);
+    this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key "${message.fields.routingKey}"): ${error.message}`);
+    try {
+      await this.deps.deadLetters.add({
+        id: newMessageId(),
+        envelope,
+        reason: 'UNDECODABLE',
+        error: { message: error.message, code: 'UNDECODABLE' },
+        deadLetteredAt: Date.now(),
+        group: this.group,
+      });
+      this.settle(delivery, 'ack');
+    } catch (failure) {
+      // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
+      this.deps.logger.error(`Could not store the undecodable message: ${this.deps.link.describe(failure)}; rejecting it`);
+      this.settle(delivery, 'reject');
+    }
+  }
+
+  private channelLost(): void {
+    this.channel = undefined;
+    this.consumerTag = undefined;
+    this.gate = undefined;
+    while (this.parked.length > 0) this.parked.shift();
+    this.outstanding = 0;
+    for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+}
+
+function bindingKey(binding: Binding): string {
+  return `${binding.kind} ${binding.pattern}`;
+}

@@ -1,0 +1,111 @@
+import type { SocketOptions } from 'amqplib';
+import { InvalidOptionsError, InvalidTransportError } from '../../messages/errors.js';
+import { maskUrl } from '../transport-url.js';
+
+/**
+ * Options of {@link AmqpTransport}. Only `url` is required.
+ * @publicApi
+ */
+export interface AmqpTransportOptions {
+  /** `amqp://user:pass@host:5672/vhost` or `amqps://…`; the password never appears in logs or errors. */
+  url: string;
+  /**
+   * Socket and TLS options handed to amqplib as they are (`ca`, `cert`, `key`, `passphrase`,
+   * `servername`, `rejectUnauthorized`, `timeout`, `keepAlive`…). `noDelay` defaults to true.
+   */
+  socket?: SocketOptions;
+  /**
+   * The topic exchange of events (routing key = topic). Commands and queries travel on the
+   * sibling direct exchanges `<exchange>.command` and `<exchange>.query`. Default `message-bus`.
+   */
+  exchange?: string;
+  /** Prefix of every queue this transport declares; default: the exchange name. */
+  queuePrefix?: string;
+  /**
+   * Deliveries a consumer holds unacknowledged (AMQP prefetch); default 200. Keep it above the
+   * bus `concurrency`: the deliveries beyond it wait in the bus's local priority queue.
+   */
+  prefetch?: number;
+  /** Broker priority levels of each queue (`x-max-priority` = levels - 1); 1..256, default 10. */
+  priorityLevels?: number;
+  /** `maxAttempts` of a message that carries none (one a plain AMQP client published); default 3. */
+  defaultMaxAttempts?: number;
+  reconnect?: {
+    /** First delay before reconnecting, doubled per failed attempt; default 100 ms. */
+    initialDelayMs?: number;
+    /** Cap of the reconnect delay; default 5000 ms. */
+    maxDelayMs?: number;
+    /** Attempts before `connect` gives up at startup; default 0 (fail at once). */
+    startupRetries?: number;
+  };
+  /** How long a publish waits for a connection to the broker before rejecting; default 30000 ms. */
+  publishTimeoutMs?: number;
+  /** How long `close` waits for handed-out deliveries to be acknowledged; default 5000 ms. */
+  closeTimeoutMs?: number;
+}
+
+export interface ResolvedAmqpOptions {
+  url: string;
+  /** `url` with its password masked: the only form that goes into logs and errors. */
+  maskedUrl: string;
+  socket: SocketOptions;
+  exchange: string;
+  queuePrefix: string;
+  prefetch: number;
+  priorityLevels: number;
+  defaultMaxAttempts: number;
+  reconnect: { initialDelayMs: number; maxDelayMs: number; startupRetries: number };
+  publishTimeoutMs: number;
+  closeTimeoutMs: number;
+}
+
+// AMQP 0-9-1 names: letters, digits, hyphen, underscore, period, colon; "amq." is reserved.
+const AMQP_NAME = /^(?!amq\.)[A-Za-z0-9_.:-]{1,200}$/;
+
+/** Applies defaults and rejects unusable values; does no I/O. */
+export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpOptions {
+  const url = options.url;
+  if (typeof url !== 'string' || !/^amqps?:\/\//i.test(url)) {
+    throw new InvalidTransportError(`AmqpTransport needs an amqp:// or amqps:// url, got ${JSON.stringify(typeof url === 'string' ? maskUrl(url) : url)}`);
+  }
+  const exchange = options.exchange ?? 'message-bus';
+  const resolved: ResolvedAmqpOptions = {
+    url,
+    maskedUrl: maskUrl(url),
+    socket: { noDelay: true, ...options.socket },
+    exchange,
+    queuePrefix: options.queuePrefix ?? exchange,
+    prefetch: options.prefetch ?? 200,
+    priorityLevels: options.priorityLevels ?? 10,
+    defaultMaxAttempts: options.defaultMaxAttempts ?? 3,
+    reconnect: {
+      initialDelayMs: options.reconnect?.initialDelayMs ?? 100,
+      maxDelayMs: options.reconnect?.maxDelayMs ?? 5000,
+      startupRetries: options.reconnect?.startupRetries ?? 0,
+    },
+    publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
+    closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+  };
+  // Kept out of enumeration, so that logging or inspecting the options cannot show the password.
+  Object.defineProperty(resolved, 'url', { enumerable: false });
+  for (const [name, value] of [['exchange', resolved.exchange], ['queuePrefix', resolved.queuePrefix]] as const) {
+    if (!AMQP_NAME.test(value)) {
+      throw new InvalidOptionsError(`AmqpTransport ${name} must be 1..200 chars of [A-Za-z0-9_.:-] not starting with "amq.", got "${value}"`);
+    }
+  }
+  assertRange('prefetch', resolved.prefetch, 1, 65_535);
+  assertRange('priorityLevels', resolved.priorityLevels, 1, 256);
+  assertRange('defaultMaxAttempts', resolved.defaultMaxAttempts, 1);
+  assertRange('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 0);
+  assertRange('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
+  assertRange('reconnect.startupRetries', resolved.reconnect.startupRetries, 0);
+  assertRange('publishTimeoutMs', resolved.publishTimeoutMs, 1);
+  assertRange('closeTimeoutMs', resolved.closeTimeoutMs, 0);
+  return resolved;
+}
+
+function assertRange(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new InvalidOptionsError(`AmqpTransport ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
+  }
+}

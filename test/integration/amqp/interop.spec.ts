@@ -1,0 +1,133 @@
+import { Injectable } from '@nestjs/common';
+import type { ConsumeMessage } from 'amqplib';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CommandHandler, EventHandler, QueryHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
+import { AmqpTransport } from 'nestjs-message-bus/amqp';
+import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
+import { AppTracker, until } from '../../support/bus-app.js';
+import { deleteNamespaces, testNamespace } from './support/broker.js';
+import { holdBrokerLock } from './support/broker-lock.js';
+import { PlainClient } from './support/plain-client.js';
+
+const available = await brokerAvailable('RabbitMQ', AMQP_URL);
+
+@Injectable()
+class Orders {
+  readonly events: Envelope[] = [];
+  readonly commands: Envelope[] = [];
+  @EventHandler('orders.*')
+  onEvent(_: unknown, context: MessageContext) {
+    this.events.push(context.envelope);
+  }
+  @CommandHandler('orders.cancel')
+  onCommand(_: unknown, context: MessageContext) {
+    this.commands.push(context.envelope);
+  }
+  @QueryHandler('orders.count')
+  count(payload: { status: string }) {
+    return { status: payload.status, count: 3 };
+  }
+}
+
+describe.runIf(available)('RabbitMQ interoperability with plain AMQP clients', () => {
+  holdBrokerLock();
+  const namespaces: string[] = [];
+  const apps = new AppTracker();
+  let exchange: string;
+  let plain: PlainClient;
+  const start = () => apps.start({ transport: new AmqpTransport({ url: AMQP_URL, exchange }), providers: [Orders], options: { serviceName: 'orders' } });
+
+  beforeEach(async () => {
+    exchange = testNamespace('interop');
+    namespaces.push(exchange);
+    plain = await PlainClient.open();
+  });
+  afterEach(async () => {
+    await apps.closeAll();
+    await plain.close();
+  });
+  afterAll(() => deleteNamespaces(namespaces));
+
+  it('hands JSON a plain client publishes to the exchange with a routing key to the event handler', async () => {
+    const app = await start();
+    expect(await plain.publish(exchange, 'orders.created', { id: 42 }, { headers: { traceparent: '00-abc-def-01', tenant: 7 } })).toBe(true);
+    const orders = app.get(Orders);
+    await until(() => orders.events.length === 1);
+    expect(orders.events[0]).toMatchObject({
+      topic: 'orders.created',
+      kind: 'event',
+      payload: { id: 42 },
+      origin: 'external',
+      attempt: 1,
+      priority: 50,
+      headers: { traceparent: '00-abc-def-01', tenant: '7' },
+    });
+  });
+
+  it('hands a command published to <exchange>.command to the command handler, and answers a plain RPC query', async () => {
+    const app = await start();
+    expect(await plain.publish(`${exchange}.command`, 'orders.cancel', { id: 1 }, { priority: 9 })).toBe(true);
+    await until(() => app.get(Orders).commands.length === 1);
+    // AMQP priority 9 of 10 levels is the most urgent band: bus priority 0.
+    expect(app.get(Orders).commands[0]).toMatchObject({ kind: 'command', payload: { id: 1 }, priority: 0 });
+
+    const reply = new Promise<ConsumeMessage>((resolve) => {
+      void plain.channel.consume('amq.rabbitmq.reply-to', (message) => message && resolve(message), { noAck: true });
+    });
+    await plain.publish(`${exchange}.query`, 'orders.count', { status: 'open' }, { replyTo: 'amq.rabbitmq.reply-to', correlationId: 'rpc-1' });
+    const answer = await reply;
+    expect(answer.properties.correlationId).toBe('rpc-1');
+    expect(JSON.parse(answer.content.toString())).toEqual({ ok: true, data: { status: 'open', count: 3 } });
+  });
+
+  it('lets a plain queue bound to the exchange read bus events: JSON body, envelope in properties and headers', async () => {
+    const app = await start();
+    const { queue } = await plain.channel.assertQueue('', { exclusive: true });
+    await plain.channel.bindQueue(queue, exchange, 'orders.#');
+    const received = new Promise<ConsumeMessage>((resolve) => {
+      void plain.channel.consume(queue, (message) => message && resolve(message), { noAck: true });
+    });
+    await app.bus.publish('orders.shipped', { id: 9 }, { priority: 10, correlationId: 'conv-1', headers: { tenant: 'acme' } });
+    const message = await received;
+    expect(message.fields.routingKey).toBe('orders.shipped');
+    expect(JSON.parse(message.content.toString())).toEqual({ id: 9 });
+    expect(message.properties).toMatchObject({
+      contentType: 'application/json',
+      correlationId: 'conv-1',
+      messageId: expect.any(String),
+      deliveryMode: 2,
+      priority: 8,
+      timestamp: expect.any(Number),
+    });
+    expect(message.properties.headers).toMatchObject({
+      tenant: 'acme',
+      'x-bus-kind': 'event',
+      'x-bus-topic': 'orders.shipped',
+      'x-bus-priority': 10,
+      'x-bus-attempt': 1,
+      'x-bus-max-attempts': 3,
+      'x-bus-origin': 'internal',
+    });
+  });
+
+  it('dead-letters a body that does not decode as UNDECODABLE, with its raw bytes, and keeps consuming', async () => {
+    const app = await start();
+    expect(await plain.publish(exchange, 'orders.created', Buffer.from('{not json'), { messageId: 'broken-1' })).toBe(true);
+    expect(await plain.publish(exchange, 'orders.created', { id: 2 })).toBe(true);
+    await until(() => app.get(Orders).events.length === 1);
+    expect(app.get(Orders).events[0].payload).toEqual({ id: 2 });
+    await until(async () => (await app.bus.deadLetters.count()) === 1);
+    const [letter] = await app.bus.deadLetters.list();
+    expect(letter).toMatchObject({
+      reason: 'UNDECODABLE',
+      error: { code: 'UNDECODABLE', message: expect.stringMatching(/not valid application\/json/) },
+      envelope: { id: 'broken-1', topic: 'orders.created', origin: 'external' },
+    });
+    expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
+    // The dead-letter queue is readable by plain tools too: the original body, plus why.
+    const raw = await plain.channel.get(`${exchange}.orders.dead`, { noAck: false });
+    expect(raw && raw.content.toString()).toBe('{not json');
+    expect(raw && raw.properties.headers).toMatchObject({ 'x-bus-dead-letter-reason': 'UNDECODABLE' });
+    if (raw) plain.channel.nack(raw, false, true);
+  });
+});
