@@ -117,6 +117,8 @@ export class BusEngine implements DispatchEffects {
     this.connection = await this.transport.connect({
       serviceName: options.serviceName,
       instanceId: this.instanceId,
+      concurrency: options.concurrency,
+      maxAttempts: options.retry.maxAttempts,
       logger: options.createLogger(`MessageBus:${this.transport.name}`),
       codec: options.codec,
       maxPayloadBytes: options.maxPayloadBytes,

@@ -68,6 +68,10 @@ export interface DeadLetterStore {
 export interface TransportContext {
   serviceName: string;
   instanceId: string;
+  /** Messages the bus handles at once; a broker transport sizes what it prefetches on it. */
+  concurrency: number;
+  /** The module's default `maxAttempts`, for messages from outside that carry none. */
+  maxAttempts: number;
   logger: BusLogger;
   codec: Codec;
   maxPayloadBytes: number;

@@ -48,7 +48,13 @@ export async function startBusApp(setup: BusAppSetup): Promise<BusApp> {
   })
     .setLogger(logger)
     .compile();
-  await module.init();
+  try {
+    await module.init();
+  } catch (error) {
+    // A bootstrap that failed half-way may hold broker connections already.
+    await module.close().catch(() => undefined);
+    throw error;
+  }
   return {
     module,
     bus: module.get(MessageBus),

@@ -56,7 +56,7 @@ export class AmqpConnection implements TransportConnection {
       mapping: parts.mapping,
       names: parts.names,
       deadLetters: parts.deadLetters,
-      prefetch: options.prefetch,
+      prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
       track: (change) => this.track(change),
     };
@@ -66,7 +66,7 @@ export class AmqpConnection implements TransportConnection {
   static async open(options: ResolvedAmqpOptions, context: TransportContext): Promise<AmqpConnection> {
     const { logger } = context;
     const names = new AmqpNames(options.exchange, options.queuePrefix);
-    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts, context.maxPayloadBytes);
+    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, context.maxPayloadBytes);
     const link = await AmqpLink.open(options, `${context.serviceName}.${context.instanceId}`, logger);
     try {
       const topology = new AmqpTopology(link, names, options.priorityLevels, options.publishTimeoutMs, logger);

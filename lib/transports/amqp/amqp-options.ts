@@ -22,13 +22,14 @@ export interface AmqpTransportOptions {
   /** Prefix of every queue this transport declares; default: the exchange name. */
   queuePrefix?: string;
   /**
-   * Deliveries a consumer holds unacknowledged (AMQP prefetch); default 200. Keep it above the
-   * bus `concurrency`: the deliveries beyond it wait in the bus's local priority queue.
+   * Deliveries a consumer holds unacknowledged (AMQP prefetch); default 200, or twice the bus
+   * `concurrency` when that is more. Keep it above `concurrency`: deliveries beyond it wait in the
+   * bus's local priority queue.
    */
   prefetch?: number;
   /** Broker priority levels of each queue (`x-max-priority` = levels - 1); 1..256, default 10. */
   priorityLevels?: number;
-  /** `maxAttempts` of a message that carries none (one a plain AMQP client published); default 3. */
+  /** `maxAttempts` of a message that carries none (one a plain AMQP client published); default the module's `retry.maxAttempts`. */
   defaultMaxAttempts?: number;
   reconnect?: {
     /** First delay before reconnecting, doubled per failed attempt; default 100 ms. */
@@ -51,9 +52,9 @@ export interface ResolvedAmqpOptions {
   socket: SocketOptions;
   exchange: string;
   queuePrefix: string;
-  prefetch: number;
+  prefetch?: number;
   priorityLevels: number;
-  defaultMaxAttempts: number;
+  defaultMaxAttempts?: number;
   reconnect: { initialDelayMs: number; maxDelayMs: number; startupRetries: number };
   publishTimeoutMs: number;
   closeTimeoutMs: number;
@@ -75,9 +76,9 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
     socket: { noDelay: true, ...options.socket },
     exchange,
     queuePrefix: options.queuePrefix ?? exchange,
-    prefetch: options.prefetch ?? 200,
+    prefetch: options.prefetch,
     priorityLevels: options.priorityLevels ?? 10,
-    defaultMaxAttempts: options.defaultMaxAttempts ?? 3,
+    defaultMaxAttempts: options.defaultMaxAttempts,
     reconnect: {
       initialDelayMs: options.reconnect?.initialDelayMs ?? 100,
       maxDelayMs: options.reconnect?.maxDelayMs ?? 5000,
@@ -93,9 +94,9 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
       throw new InvalidOptionsError(`AmqpTransport ${name} must be 1..200 chars of [A-Za-z0-9_.:-] not starting with "amq.", got "${value}"`);
     }
   }
-  assertRange('prefetch', resolved.prefetch, 1, 65_535);
+  if (resolved.prefetch !== undefined) assertRange('prefetch', resolved.prefetch, 1, 65_535);
   assertRange('priorityLevels', resolved.priorityLevels, 1, 256);
-  assertRange('defaultMaxAttempts', resolved.defaultMaxAttempts, 1);
+  if (resolved.defaultMaxAttempts !== undefined) assertRange('defaultMaxAttempts', resolved.defaultMaxAttempts, 1);
   assertRange('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 0);
   assertRange('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
   assertRange('reconnect.startupRetries', resolved.reconnect.startupRetries, 0);
