@@ -23,6 +23,16 @@ export async function transportFromUrl(url: string): Promise<Transport> {
   switch (scheme) {
     case 'memory':
       return new MemoryTransport();
+    case 'redis':
+    case 'rediss': {
+      const { RedisTransport } = await import('./redis/redis.transport.js');
+      return new RedisTransport({ url });
+    }
+    case 'amqp':
+    case 'amqps': {
+      const { AmqpTransport } = await import('./amqp/amqp.transport.js');
+      return new AmqpTransport({ url });
+    }
     default:
       throw new InvalidTransportError(
         `No transport for ${JSON.stringify(maskUrl(url))}: use memory://, redis://, rediss://, amqp:// or amqps://`,

@@ -1,0 +1,3 @@
+export { RedisTransport } from './redis.transport.js';
+export type { RedisTransportOptions } from './redis-transport.options.js';
+export { TransportError } from './transport.error.js';

@@ -1,0 +1,226 @@
+import type { Envelope } from '../../messages/envelope.js';
+import type { QueryResult } from '../../messages/results.js';
+import type {
+  Consumer,
+  DeliveryHandler,
+  GroupSubscription,
+  Reply,
+  TransportConnection,
+  TransportContext,
+} from '../transport.interface.js';
+import { BindingSync } from './binding-sync.js';
+import { BindingTable } from './binding-table.js';
+import type { ConsumerEnvironment } from './consumer-environment.js';
+import { DelayedPromoter, delayedMember } from './delayed-promoter.js';
+import { InstanceLease } from './instance-lease.js';
+import { RedisClients, type RedisClient } from './redis-clients.js';
+import { RedisConsumer } from './redis-consumer.js';
+import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
+import { RedisKeys } from './redis-keys.js';
+import { BusScripts } from './redis-scripts.js';
+import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
+import { encodeEntry, type EntryFields } from './stream-entry.js';
+import { TransportError, type CredentialScrubber } from './transport.error.js';
+
+/**
+ * Resolves with `value` once the I/O that arrived with it has been handled. Redis answers the
+ * publisher and a reader blocked on the stream in the same round, so when this instance reads
+ * the group itself, its reader normally hands the message to the dispatcher before the
+ * publisher goes on: the instance sees its own messages in order, as on the in-memory transport.
+ */
+function afterPendingIo<T>(value: T): Promise<T> {
+  return new Promise((resolve) => setImmediate(resolve, value));
+}
+
+/**
+ * One bus instance on Redis: a connection for commands and scripts, one subscribed to binding
+ * changes and to this instance's replies, and one blocking reader per consumed group.
+ */
+export class RedisConnection implements TransportConnection, ConsumerEnvironment {
+  readonly replyAddress: string;
+  readonly deadLetters: RedisDeadLetterStore;
+  readonly table = new BindingTable();
+  readonly scripts: BusScripts;
+  readonly consumerName: string;
+  readonly maintenanceIntervalMs: number;
+  /** Groups this instance has a reader for. */
+  readonly readingGroups = new Set<string>();
+  private readonly consumers = new Set<RedisConsumer>();
+  private readonly sync: BindingSync;
+  private readonly promoter: DelayedPromoter;
+  private readonly lease: InstanceLease;
+  private scheduled = 0;
+  private closing?: Promise<void>;
+
+  private constructor(
+    readonly client: RedisClient,
+    private readonly subscriber: RedisClient,
+    readonly clients: RedisClients,
+    readonly keys: RedisKeys,
+    readonly options: ConnectionOptions,
+    readonly context: TransportContext,
+    readonly scrubber: CredentialScrubber,
+  ) {
+    const { logger } = context;
+    this.consumerName = context.instanceId;
+    this.replyAddress = keys.replyChannel(context.instanceId);
+    this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
+    this.scripts = new BusScripts(client, keys);
+    this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
+    this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
+    this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
+    this.lease = new InstanceLease(client, this.scripts, keys, context.instanceId, options.instanceTtlMs, logger, scrubber, () => this.restore());
+  }
+
+  /** Connects, subscribes, reads the binding table and starts the background work. */
+  static async open(settings: ResolvedRedisOptions, context: TransportContext, scrubber: CredentialScrubber): Promise<RedisConnection> {
+    const options = connectionOptions(settings, context);
+    const clients = new RedisClients(options, context.instanceId, context.logger, scrubber);
+    const client = clients.create('commands');
+    const subscriber = clients.create('subscriber');
+    const keys = new RedisKeys(options.prefix, options.priorityBands);
+    let connection: RedisConnection | undefined;
+    try {
+      await Promise.all([clients.ready(client, 'commands'), clients.ready(subscriber, 'subscriber')]);
+      connection = new RedisConnection(client, subscriber, clients, keys, options, context, scrubber);
+      await connection.start();
+      return connection;
+    } catch (error) {
+      await connection?.close().catch(() => undefined);
+      client.disconnect();
+      subscriber.disconnect();
+      throw error instanceof TransportError ? error : scrubber.error('Could not connect', error);
+    }
+  }
+
+  publish(envelope: Envelope, delayMs = 0): number | Promise<number> {
+    const fields = encodeEntry(envelope, this.context.codec, this.context.maxPayloadBytes);
+    const groups = this.table.match(envelope.kind, envelope.topic);
+    if (groups.length === 0) return 0;
+    const band = this.keys.band(envelope.priority);
+    const streams = groups.map((group) => this.keys.stream(group, band));
+    const stored =
+      delayMs > 0
+        ? this.delay(streams, fields, delayMs).then(() => streams.length)
+        : streams.length === 1
+          ? this.client.xadd(streams[0], 'NOMKSTREAM', '*', ...fields).then((id) => (id === null ? 0 : 1))
+          : this.scripts.publish(streams, fields);
+    const published = stored.catch((error: unknown) => {
+      throw this.scrubber.error(`Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})`, error);
+    });
+    return groups.some((group) => this.readingGroups.has(group)) ? published.then(afterPendingIo) : published;
+  }
+
+  async consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
+    const consumer = new RedisConsumer(this, subscription, handler);
+    this.consumers.add(consumer);
+    try {
+      await consumer.open();
+    } catch (error) {
+      this.consumers.delete(consumer);
+      await consumer.close(0).catch(() => undefined);
+      throw error;
+    }
+    return consumer;
+  }
+
+  async schedule(group: string, envelope: Envelope, delayMs: number): Promise<void> {
+    const stream = this.keys.stream(group, this.keys.band(envelope.priority));
+    const fields = encodeEntry(envelope, this.context.codec);
+    try {
+      if (delayMs > 0) await this.delay([stream], fields, delayMs);
+      else if ((await this.client.xadd(stream, 'NOMKSTREAM', '*', ...fields)) === null) {
+        this.context.logger.warn(`${envelope.topic} (id=${envelope.id}) not delivered: group ${group} is gone`);
+      }
+    } catch (error) {
+      throw this.scrubber.error(`Could not schedule ${envelope.topic} (id=${envelope.id}) for group ${group}`, error);
+    }
+  }
+
+  async reply(address: string, reply: Reply): Promise<void> {
+    try {
+      await this.client.publish(address, this.context.codec.encode(reply));
+    } catch (error) {
+      throw this.scrubber.error(`Could not reply to request ${reply.requestId}`, error);
+    }
+  }
+
+  async ping(): Promise<number> {
+    const started = performance.now();
+    try {
+      await this.client.ping();
+    } catch (error) {
+      throw this.scrubber.error('Ping failed', error);
+    }
+    return performance.now() - started;
+  }
+
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async start(): Promise<void> {
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message));
+    await this.subscriber.subscribe(this.keys.bindingsChannel, this.replyAddress);
+    await this.sync.reload();
+    await this.lease.start();
+    this.promoter.start();
+    // After a reconnection: notifications may have been missed, and Redis may have lost its data.
+    this.subscriber.on('ready', () => void this.sync.reload().catch(() => undefined));
+    this.client.on('ready', () => void this.restore());
+  }
+
+  private onMessage(channel: string, message: Buffer): void {
+    if (channel === this.keys.bindingsChannel) {
+      this.sync.notify(message.toString());
+      return;
+    }
+    if (channel !== this.replyAddress) return;
+    let reply: Partial<Reply>;
+    try {
+      reply = this.context.codec.decode(message) as Partial<Reply>;
+    } catch (error) {
+      this.context.logger.warn(`Ignored an undecodable reply: ${(error as Error).message}`);
+      return;
+    }
+    if (typeof reply?.requestId !== 'string' || typeof reply.result !== 'object' || reply.result === null) {
+      this.context.logger.warn('Ignored a reply without requestId and result');
+      return;
+    }
+    this.context.onReply({ requestId: reply.requestId, result: reply.result as QueryResult<unknown> });
+  }
+
+  private async delay(streams: string[], fields: EntryFields, delayMs: number): Promise<void> {
+    const members = streams.map((stream) => delayedMember(`${this.consumerName}:${++this.scheduled}`, stream, fields));
+    await this.scripts.schedule(delayMs, members);
+    this.promoter.wakeIn(delayMs);
+  }
+
+  /** Makes again, idempotently, what this instance keeps in Redis; then rereads the bindings. */
+  private async restore(): Promise<void> {
+    if (this.closing) return;
+    try {
+      await Promise.all([...this.consumers].map((consumer) => consumer.restore()));
+      await this.sync.reload();
+    } catch (error) {
+      this.context.logger.warn(`Restoring groups and bindings in Redis failed: ${this.scrubber.message(error)}`);
+    }
+  }
+
+  private async shutdown(): Promise<void> {
+    const consumers = [...this.consumers];
+    await Promise.all(consumers.map((consumer) => consumer.stop()));
+    await this.promoter.stop();
+    const cleanup = [
+      ...consumers.map((consumer) => consumer.close(this.options.closeTimeoutMs)),
+      this.lease.stop(),
+    ];
+    for (const outcome of await Promise.allSettled(cleanup)) {
+      if (outcome.status === 'rejected') {
+        this.context.logger.warn(`Closing the Redis transport: ${this.scrubber.message(outcome.reason)}`);
+      }
+    }
+    await Promise.all([this.clients.quit(this.subscriber), this.clients.quit(this.client)]);
+  }
+}

@@ -1,0 +1,30 @@
+import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
+import { RedisConnection } from './redis-connection.js';
+import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
+import { CredentialScrubber, secretsOf } from './transport.error.js';
+
+/**
+ * The bus on Redis Streams: durable, shared by every process and machine using the same Redis
+ * and prefix, with the semantics of the in-memory transport (groups, competing consumers,
+ * priorities, delayed retries, dead letters, request/response).
+ *
+ * ```ts
+ * MessageBusModule.forRoot(new RedisTransport({ url: 'redis://:secret@redis:6379' }), { serviceName: 'speech' })
+ * // or: MessageBusModule.forRoot('redis://:secret@redis:6379')
+ * ```
+ * Constructing one does no I/O; every bus instance given it opens its own connections.
+ * @publicApi
+ */
+export class RedisTransport implements Transport {
+  readonly name = 'redis';
+  private readonly options: ResolvedRedisOptions;
+
+  constructor(options: RedisTransportOptions = {}) {
+    this.options = resolveRedisOptions(options);
+  }
+
+  connect(context: TransportContext): Promise<TransportConnection> {
+    const secrets = [...secretsOf(this.options.url), this.options.redisOptions?.password];
+    return RedisConnection.open(this.options, context, new CredentialScrubber(this.options.url, secrets));
+  }
+}

@@ -1,0 +1,105 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+
+/**
+ * A redis-server owned by one test: its own port and data directory, the append-only file on
+ * (so a restart keeps what was stored), optionally a password. Stopped with SIGTERM, which makes
+ * Redis flush the append-only file, as a clean restart would.
+ */
+export class RedisServer {
+  private process?: ChildProcess;
+
+  private constructor(
+    readonly port: number,
+    private readonly dir: string,
+    readonly password: string | undefined,
+  ) {}
+
+  static async start(options: { password?: string } = {}): Promise<RedisServer> {
+    const server = new RedisServer(await freePort(), await mkdtemp(join(tmpdir(), 'bus-redis-')), options.password);
+    await server.resume();
+    return server;
+  }
+
+  /** The URL of the server, with the password in it when there is one. */
+  get url(): string {
+    return this.urlWith(this.password);
+  }
+
+  urlWith(password: string | undefined): string {
+    return `redis://${password === undefined ? '' : `:${encodeURIComponent(password)}@`}127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the server again (unless it runs) on the same port and data directory; resolves once it answers. */
+  async resume(): Promise<void> {
+    if (this.process !== undefined && this.process.exitCode === null) return;
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''];
+    if (this.password !== undefined) args.push('--requirepass', this.password);
+    this.process = spawn('redis-server', args, { stdio: 'ignore' });
+    const deadline = Date.now() + 5_000;
+    while (!(await this.answers())) {
+      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Stops the server; resolves once the process is gone. */
+  async stop(): Promise<void> {
+    const process = this.process;
+    this.process = undefined;
+    if (!process || process.exitCode !== null) return;
+    const exited = new Promise((resolve) => process.once('exit', resolve));
+    process.kill('SIGTERM');
+    await exited;
+  }
+
+  /** Stops the server for good and removes its data. */
+  async dispose(): Promise<void> {
+    await this.stop();
+    await rm(this.dir, { recursive: true, force: true });
+  }
+
+  private async answers(): Promise<boolean> {
+    const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      return (await client.ping()) === 'PONG';
+    } catch {
+      return false;
+    } finally {
+      client.disconnect();
+    }
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/**
+ * Whether tests that start their own redis-server can run. Outside CI a missing binary skips
+ * them with a message; under `CI=true` it throws, so CI fails instead of silently skipping.
+ */
+export async function redisServerInstalled(): Promise<boolean> {
+  const found = await new Promise<boolean>((resolve) => {
+    const probe = spawn('redis-server', ['--version'], { stdio: 'ignore' });
+    probe.once('error', () => resolve(false));
+    probe.once('exit', (code) => resolve(code === 0));
+  });
+  if (found) return true;
+  if (process.env.CI === 'true') throw new Error('redis-server is not installed; CI requires it');
+  console.warn('redis-server is not installed: skipping the tests that start their own Redis');
+  return false;
+}
