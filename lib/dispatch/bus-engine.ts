@@ -127,6 +127,10 @@ export class BusEngine implements DispatchEffects {
       onDeadLettersDropped: (count) => {
         this.counters.dropped += count;
       },
+      onDeadLettered: (letter) => {
+        this.counters.deadLettered += 1;
+        this.instrumentation.metrics?.deadLettered(letter.envelope, letter.reason);
+      },
     });
     this.executor.useTransportStore(this.connection.idempotency);
     for (const subscription of this.registry.subscriptions()) {

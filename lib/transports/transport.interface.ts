@@ -80,6 +80,8 @@ export interface TransportContext {
   onReply(reply: Reply): void;
   /** Called when dead letters are evicted to honour `maxSize`/`ttlMs`. */
   onDeadLettersDropped(count: number): void;
+  /** Called when the transport itself dead-letters a message (undecodable, its consumers kept dying), once stored. */
+  onDeadLettered(letter: DeadLetter): void;
 }
 
 /**

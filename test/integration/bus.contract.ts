@@ -326,7 +326,7 @@ export function busContract(name: string, makeTransport: TransportFactory): void
         const app = await start([Gated], { concurrency: 3 });
         const gated = app.get(Gated);
         for (let i = 0; i < 10; i++) await app.bus.publish('gated.work', { name: `m${i}` });
-        await until(() => gated.running === 3);
+        await until(() => gated.running === 3 && app.bus.getStats().queued === 7);
         expect(app.bus.getStats()).toMatchObject({ inFlight: 3, queued: 7 });
         gated.gate.resolve();
         await until(() => gated.order.length === 10);

@@ -58,6 +58,7 @@ export class AmqpConnection implements TransportConnection {
       deadLetters: parts.deadLetters,
       prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
+      onDeadLettered: (letter) => context.onDeadLettered(letter),
       track: (change) => this.track(change),
     };
   }

@@ -4,6 +4,7 @@ import type { Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
+import type { DeadLetter } from '../../messages/dead-letter.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
@@ -19,6 +20,8 @@ export interface ConsumerDeps {
   deadLetters: AmqpDeadLetterStore;
   prefetch: number;
   logger: BusLogger;
+  /** Tells the bus about a letter the transport wrote itself. */
+  onDeadLettered(letter: DeadLetter): void;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
   track(change: Promise<unknown>): void;
 }
@@ -231,14 +234,16 @@ export class AmqpConsumer implements Consumer {
     const delivery = new AmqpDelivery(envelope, this.group, message, channel, this);
     this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key "${message.fields.routingKey}"): ${error.message}`);
     try {
-      await this.deps.deadLetters.add({
+      const letter: DeadLetter = {
         id: newMessageId(),
         envelope,
         reason: 'UNDECODABLE',
         error: { message: error.message, code: 'UNDECODABLE' },
         deadLetteredAt: Date.now(),
         group: this.group,
-      });
+      };
+      await this.deps.deadLetters.add(letter);
+      this.deps.onDeadLettered(letter);
       this.settle(delivery, 'ack');
     } catch (failure) {
       // Rejected without requeue, the group queue's own dead-letter exchange keeps it.

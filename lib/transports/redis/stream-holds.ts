@@ -163,7 +163,9 @@ export class StreamHolds {
 
   private async deadLetter(entry: Entry, letter: Pick<DeadLetter, 'envelope' | 'reason' | 'error'>): Promise<void> {
     try {
-      await this.env.deadLetters.add({ id: newMessageId(), deadLetteredAt: Date.now(), group: this.group, ...letter });
+      const stored: DeadLetter = { id: newMessageId(), deadLetteredAt: Date.now(), group: this.group, ...letter };
+      await this.env.deadLetters.add(stored);
+      this.env.context.onDeadLettered(stored);
       this.queueAck(entry.band, entry.id);
     } catch (error) {
       // Left pending: it comes back after the visibility timeout and is tried again.

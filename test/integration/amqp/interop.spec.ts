@@ -124,6 +124,7 @@ describe.runIf(available)('RabbitMQ interoperability with plain AMQP clients', (
       envelope: { id: 'broken-1', topic: 'orders.created', origin: 'external' },
     });
     expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
+    expect(app.bus.getStats().deadLettered).toBe(1);
     // The dead-letter queue is readable by plain tools too: the original body, plus why.
     const raw = await plain.channel.get(`${exchange}.orders.dead`, { noAck: false });
     expect(raw && raw.content.toString()).toBe('{not json');

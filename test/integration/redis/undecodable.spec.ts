@@ -57,6 +57,7 @@ describe.skipIf(!available)('redis: entries written by other producers', () => {
     expect(letters[1].error?.message).toMatch(/payload not decodable/);
     expect(letters[2].error?.message).toMatch(/invalid priority "high"/);
     expect(app.logger.lines.filter((line) => line.includes('Undecodable entry'))).toHaveLength(3);
+    expect(app.bus.getStats().deadLettered).toBe(3);
     expect(await redis.xpending(stream(), 'inbox')).toEqual([0, null, null, null]);
   });
 
