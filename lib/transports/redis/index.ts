@@ -1,3 +1,4 @@
 export { RedisTransport } from './redis.transport.js';
+export { RedisIdempotencyStore } from './redis-idempotency.store.js';
 export type { RedisTransportOptions } from './redis-transport.options.js';
 export { TransportError } from './transport.error.js';

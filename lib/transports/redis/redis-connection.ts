@@ -16,6 +16,7 @@ import { InstanceLease } from './instance-lease.js';
 import { RedisClients, type RedisClient } from './redis-clients.js';
 import { RedisConsumer } from './redis-consumer.js';
 import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
+import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
@@ -39,6 +40,7 @@ function afterPendingIo<T>(value: T): Promise<T> {
 export class RedisConnection implements TransportConnection, ConsumerEnvironment {
   readonly replyAddress: string;
   readonly deadLetters: RedisDeadLetterStore;
+  readonly idempotency: RedisIdempotencyStore;
   readonly table = new BindingTable();
   readonly scripts: BusScripts;
   readonly consumerName: string;
@@ -67,6 +69,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
     this.scripts = new BusScripts(client, keys);
     this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
+    this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
     this.lease = new InstanceLease(client, this.scripts, keys, context.instanceId, options.instanceTtlMs, logger, scrubber, () => this.restore());

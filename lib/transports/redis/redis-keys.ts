@@ -37,6 +37,11 @@ export class RedisKeys {
     this.deadLetters = `${this.base}:dead`;
   }
 
+  /** Prefix of the idempotency keys of idempotent handlers. */
+  get idempotencyPrefix(): string {
+    return `${this.base}:once:`;
+  }
+
   /** The channel replies to an instance's requests are published on. */
   replyChannel(instanceId: string): string {
     return `${this.base}:reply:${instanceId}`;
