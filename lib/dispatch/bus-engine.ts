@@ -145,15 +145,12 @@ export class BusEngine implements DispatchEffects {
   async drain(): Promise<void> {
     if (this.state !== 'running') return;
     this.state = 'draining';
-    const consumers = await Promise.all(this.consumers.values());
-    await Promise.all(consumers.map((consumer) => consumer.stop()));
-    let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<boolean>((resolve) => {
-      timer = setTimeout(() => resolve(true), this.options.drainTimeoutMs);
-    });
-    const expired = await Promise.race([this.dispatcher.idle().then(() => false), timedOut]);
-    clearTimeout(timer);
-    if (expired) {
+    const drained = (async () => {
+      const consumers = await Promise.all(this.consumers.values());
+      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await this.dispatcher.idle();
+    })();
+    if (!(await settlesWithin(drained, this.options.drainTimeoutMs))) {
       this.options.logger.warn(
         `Closing with ${this.dispatcher.inFlight} message(s) in flight and ${this.dispatcher.queued} queued ` +
           `after drainTimeoutMs (${this.options.drainTimeoutMs} ms)`,
@@ -167,7 +164,10 @@ export class BusEngine implements DispatchEffects {
     this.state = 'closed';
     this.markClosed(new BusClosedError('The message bus is closed'));
     this.replies.abandonAll('The message bus closed before a reply arrived');
-    await this.connection?.close();
+    // A transport that cannot reach its broker must not hold the application's shutdown forever.
+    if (this.connection && !(await settlesWithin(this.connection.close(), this.options.drainTimeoutMs))) {
+      this.options.logger.warn(`The ${this.transport.name} transport did not close within ${this.options.drainTimeoutMs} ms`);
+    }
   }
 
   /** True between start and the beginning of shutdown. */
@@ -385,6 +385,19 @@ export class BusEngine implements DispatchEffects {
         );
       });
     }
+  }
+}
+
+/** Waits for `work` at most `ms`; true when it settled in time (a rejection is logged by its owner). */
+async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+  });
+  try {
+    return await Promise.race([work.then(() => true, () => true), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,8 @@ import type { Envelope } from '../messages/envelope.js';
 type OpenTelemetry = typeof import('@opentelemetry/api');
 
 const TRACER_NAME = 'nestjs-message-bus';
+// `messaging.system` values of the semantic conventions, by transport name.
+const SYSTEMS: Record<string, string> = { amqp: 'rabbitmq' };
 
 /**
  * W3C trace context across the bus: publishing opens a producer span and writes `traceparent`
@@ -23,14 +25,14 @@ export class BusTracing implements MessageTracer {
    * Tracing for a transport, or `undefined` when `@opentelemetry/api` is not installed or no
    * tracer provider is registered — then the bus does no tracing work at all.
    */
-  static async create(system: string): Promise<BusTracing | undefined> {
+  static async create(transport: string): Promise<BusTracing | undefined> {
     const api = await import('@opentelemetry/api').catch(() => undefined);
     if (api === undefined) return undefined;
     // An unconfigured API delegates to its no-op provider; a fresh proxy shows which one that is.
     const provider = api.trace.getTracerProvider();
     const delegate = provider instanceof api.ProxyTracerProvider ? provider.getDelegate() : provider;
     if (delegate === new api.ProxyTracerProvider().getDelegate()) return undefined;
-    return new BusTracing(api, api.trace.getTracer(TRACER_NAME), system);
+    return new BusTracing(api, api.trace.getTracer(TRACER_NAME), SYSTEMS[transport] ?? transport);
   }
 
   publishing(envelope: Envelope): void {

@@ -7,8 +7,10 @@ import {
   MemoryTransport,
   OverloadedError,
   type MessageContext,
+  type Transport,
+  type TransportConnection,
 } from 'nestjs-message-bus';
-import { AppTracker, deferred, until } from '../support/bus-app.js';
+import { AppTracker, deferred, startBusApp, until } from '../support/bus-app.js';
 
 @Injectable()
 class Slow {
@@ -199,5 +201,25 @@ describe('memory transport backpressure strategies', () => {
     app.get(Held).gate.resolve();
     await full;
     await until(() => app.get(Held).handled.length === 12);
+  });
+});
+
+/** The memory transport, whose connections never finish closing: a broker gone silent. */
+class StuckTransport implements Transport {
+  readonly name = 'memory';
+  private readonly inner = new MemoryTransport();
+  async connect(context: Parameters<Transport['connect']>[0]): Promise<TransportConnection> {
+    const connection = await this.inner.connect(context);
+    return Object.assign(Object.create(connection) as TransportConnection, { close: () => new Promise<void>(() => undefined) });
+  }
+}
+
+describe('shutdown bounds', () => {
+  it('a transport that never finishes closing holds shutdown at most drainTimeoutMs', async () => {
+    const app = await startBusApp({ transport: new StuckTransport(), options: { drainTimeoutMs: 200 } });
+    const began = performance.now();
+    await app.close();
+    expect(performance.now() - began).toBeLessThan(1000);
+    expect(app.logger.lines).toContain('warn The memory transport did not close within 200 ms');
   });
 });

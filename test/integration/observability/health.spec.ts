@@ -1,31 +1,16 @@
-import { Controller, Get, Injectable } from '@nestjs/common';
-import { HealthCheck, HealthCheckService, TerminusModule } from '@nestjs/terminus';
-import { Test } from '@nestjs/testing';
+import { Injectable } from '@nestjs/common';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandHandler, MemoryTransport, MessageBus, MessageBusModule, UnrecoverableError, type Transport, type TransportConnection } from 'nestjs-message-bus';
-import { MessageBusHealthIndicator, MessageBusHealthModule } from 'nestjs-message-bus/health';
-import { CollectingLogger, until } from '../../support/bus-app.js';
+import { CommandHandler, MemoryTransport, MessageBus, UnrecoverableError, type Transport, type TransportConnection } from 'nestjs-message-bus';
+import { MessageBusHealthIndicator } from 'nestjs-message-bus/health';
+import { until } from '../../support/bus-app.js';
+import { healthOptions, startHealthApp } from './health-app.js';
 
 @Injectable()
 class Failing {
   @CommandHandler('health.fail')
   fail() {
     throw new UnrecoverableError('no');
-  }
-}
-
-@Controller()
-class HealthController {
-  static options: { timeoutMs?: number; maxDeadLetters?: number; maxQueued?: number } = {};
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly bus: MessageBusHealthIndicator,
-  ) {}
-  @Get('health')
-  @HealthCheck()
-  check() {
-    return this.health.check([() => this.bus.isHealthy('bus', HealthController.options)]);
   }
 }
 
@@ -39,28 +24,15 @@ class UnresponsiveTransport implements Transport {
   }
 }
 
-async function startHealthApp(transport: Transport | string = 'memory://') {
-  const module = await Test.createTestingModule({
-    imports: [MessageBusModule.forRoot(transport), TerminusModule, MessageBusHealthModule],
-    controllers: [HealthController],
-    providers: [Failing],
-  })
-    .setLogger(new CollectingLogger())
-    .compile();
-  const app = module.createNestApplication();
-  await app.init();
-  return app;
-}
-
 describe('MessageBusHealthIndicator', () => {
   const apps: { close(): Promise<void> }[] = [];
   afterEach(async () => {
-    HealthController.options = {};
+    healthOptions.current = {};
     await Promise.all(apps.splice(0).map((app) => app.close()));
   });
 
   it('is up on a live transport, with details', async () => {
-    const app = await startHealthApp();
+    const app = await startHealthApp('memory://', [Failing]);
     apps.push(app);
     const { body } = await request(app.getHttpServer()).get('/health').expect(200);
     expect(body).toMatchObject({
@@ -70,12 +42,12 @@ describe('MessageBusHealthIndicator', () => {
   });
 
   it('is down when a threshold is exceeded', async () => {
-    const app = await startHealthApp();
+    const app = await startHealthApp('memory://', [Failing]);
     apps.push(app);
     const bus = app.get(MessageBus);
     await bus.send('health.fail', {});
     await until(async () => (await bus.deadLetters.count()) === 1);
-    HealthController.options = { maxDeadLetters: 0 };
+    healthOptions.current = { maxDeadLetters: 0 };
     const { body } = await request(app.getHttpServer()).get('/health').expect(503);
     expect(body.error.bus).toMatchObject({ status: 'down', deadLetters: 1, reason: '1 dead letters exceed 0' });
   });
@@ -83,7 +55,7 @@ describe('MessageBusHealthIndicator', () => {
   it('answers down within its timeout when the transport does not answer', async () => {
     const app = await startHealthApp(new UnresponsiveTransport());
     apps.push(app);
-    HealthController.options = { timeoutMs: 100 };
+    healthOptions.current = { timeoutMs: 100 };
     const began = performance.now();
     const { body } = await request(app.getHttpServer()).get('/health').expect(503);
     expect(performance.now() - began).toBeLessThan(1000);
@@ -91,7 +63,7 @@ describe('MessageBusHealthIndicator', () => {
   });
 
   it('is down once shutdown began', async () => {
-    const app = await startHealthApp();
+    const app = await startHealthApp('memory://', [Failing]);
     const indicator = app.get(MessageBusHealthIndicator);
     await app.close();
     expect(await indicator.isHealthy('bus')).toMatchObject({ bus: { status: 'down', reason: expect.stringMatching(/not running/) } });
