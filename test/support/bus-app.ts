@@ -24,6 +24,8 @@ export class CollectingLogger implements LoggerService {
 
 export interface BusAppSetup {
   transport: Transport | string;
+  /** Where the app logs; a fresh one by default. */
+  logger?: CollectingLogger;
   options?: BusOptions;
   providers?: Provider[];
   controllers?: Type<unknown>[];
@@ -40,7 +42,7 @@ export interface BusApp {
 
 /** Boots a Nest application context with the bus and the given handlers, initialised. */
 export async function startBusApp(setup: BusAppSetup): Promise<BusApp> {
-  const logger = new CollectingLogger();
+  const logger = setup.logger ?? new CollectingLogger();
   const module = await Test.createTestingModule({
     imports: [MessageBusModule.forRoot(setup.transport, setup.options), ...(setup.imports ?? [])],
     providers: setup.providers ?? [],
@@ -62,6 +64,19 @@ export async function startBusApp(setup: BusAppSetup): Promise<BusApp> {
     get: (type) => module.get(type),
     close: () => module.close(),
   };
+}
+
+/** Boots an app expected to fail at bootstrap; resolves the error and what the app logged. */
+export async function bootstrapFailure(setup: BusAppSetup): Promise<{ error: Error; logger: CollectingLogger }> {
+  const logger = setup.logger ?? new CollectingLogger();
+  let app: BusApp;
+  try {
+    app = await startBusApp({ ...setup, logger });
+  } catch (error) {
+    return { error: error as Error, logger };
+  }
+  await app.close();
+  throw new Error('Expected the application to fail at bootstrap, but it started');
 }
 
 /** Closes every app a test started, even when the test failed. */

@@ -2,16 +2,14 @@ import { Injectable } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server, type TLSSocket } from 'node:tls';
 import { inspect } from 'node:util';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { EventHandler } from 'nestjs-message-bus';
 import { AmqpTransport, AmqpTransportError } from 'nestjs-message-bus/amqp';
 import { transportFromUrl } from '../../../lib/transports/transport-url.js';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
-import { deleteNamespaces, testNamespace } from './support/broker.js';
-import { holdBrokerLock } from './support/broker-lock.js';
-import { bootstrapFailure } from './support/failing-app.js';
-import { PlainClient } from './support/plain-client.js';
+import { bootstrapFailure, until } from '../../support/bus-app.js';
+import { useAmqpFixture } from './support/amqp-fixture.js';
+import type { PlainClient } from './support/plain-client.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 
@@ -36,22 +34,13 @@ function expectMasked(error: Error, lines: string[]): void {
 }
 
 describe.runIf(available)('RabbitMQ transport hygiene', () => {
-  holdBrokerLock();
-  const namespaces: string[] = [];
-  const apps = new AppTracker();
+  const fixture = useAmqpFixture('hygiene');
+  const { apps } = fixture;
   let exchange: string;
   let plain: PlainClient;
-
-  beforeEach(async () => {
-    exchange = testNamespace('hygiene');
-    namespaces.push(exchange);
-    plain = await PlainClient.open();
+  beforeEach(() => {
+    ({ exchange, plain } = fixture);
   });
-  afterEach(async () => {
-    await apps.closeAll();
-    await plain.close();
-  });
-  afterAll(() => deleteNamespaces(namespaces));
 
   it('fails bootstrap with a clear TRANSPORT_ERROR when a queue exists with other arguments, without crashing', async () => {
     await plain.channel.assertQueue(`${exchange}.app`, { durable: true });

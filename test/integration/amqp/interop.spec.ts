@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, beforeEach, expect, it } from 'vitest';
 import { CommandHandler, EventHandler, QueryHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
-import { deleteNamespaces, testNamespace } from './support/broker.js';
-import { holdBrokerLock } from './support/broker-lock.js';
-import { PlainClient } from './support/plain-client.js';
+import { until } from '../../support/bus-app.js';
+import { useAmqpFixture } from './support/amqp-fixture.js';
+import type { PlainClient } from './support/plain-client.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 
@@ -30,23 +29,14 @@ class Orders {
 }
 
 describe.runIf(available)('RabbitMQ interoperability with plain AMQP clients', () => {
-  holdBrokerLock();
-  const namespaces: string[] = [];
-  const apps = new AppTracker();
+  const fixture = useAmqpFixture('interop');
+  const { apps } = fixture;
   let exchange: string;
   let plain: PlainClient;
   const start = () => apps.start({ transport: new AmqpTransport({ url: AMQP_URL, exchange }), providers: [Orders], options: { serviceName: 'orders' } });
-
-  beforeEach(async () => {
-    exchange = testNamespace('interop');
-    namespaces.push(exchange);
-    plain = await PlainClient.open();
+  beforeEach(() => {
+    ({ exchange, plain } = fixture);
   });
-  afterEach(async () => {
-    await apps.closeAll();
-    await plain.close();
-  });
-  afterAll(() => deleteNamespaces(namespaces));
 
   it('hands JSON a plain client publishes to the exchange with a routing key to the event handler', async () => {
     const app = await start();

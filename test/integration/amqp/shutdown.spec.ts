@@ -1,12 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, beforeEach, expect, it } from 'vitest';
 import { CommandHandler } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { AppTracker, deferred, until } from '../../support/bus-app.js';
-import { deleteNamespaces, testNamespace } from './support/broker.js';
-import { holdBrokerLock } from './support/broker-lock.js';
-import { PlainClient } from './support/plain-client.js';
+import { deferred, until } from '../../support/bus-app.js';
+import { useAmqpFixture } from './support/amqp-fixture.js';
+import type { PlainClient } from './support/plain-client.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 
@@ -24,22 +23,13 @@ class Slow {
 }
 
 describe.runIf(available)('RabbitMQ graceful shutdown', () => {
-  holdBrokerLock();
-  const namespaces: string[] = [];
-  const apps = new AppTracker();
+  const fixture = useAmqpFixture('shutdown');
+  const { apps } = fixture;
   let exchange: string;
   let plain: PlainClient;
-
-  beforeEach(async () => {
-    exchange = testNamespace('shutdown');
-    namespaces.push(exchange);
-    plain = await PlainClient.open();
+  beforeEach(() => {
+    ({ exchange, plain } = fixture);
   });
-  afterEach(async () => {
-    await apps.closeAll();
-    await plain.close();
-  });
-  afterAll(() => deleteNamespaces(namespaces));
 
   it('cancels its consumer at once, finishes the handler in flight, acks it, then closes', async () => {
     const transport = new AmqpTransport({ url: AMQP_URL, exchange });

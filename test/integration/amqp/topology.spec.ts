@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, beforeEach, expect, it } from 'vitest';
 import { CommandHandler, DuplicateHandlerError, EventHandler, QueryHandler, type MessageContext } from 'nestjs-message-bus';
 import { AmqpTransport, type AmqpTransportOptions } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { AppTracker, deferred, until } from '../../support/bus-app.js';
-import { deleteNamespaces, rabbitmqctl, testNamespace } from './support/broker.js';
-import { holdBrokerLock } from './support/broker-lock.js';
-import { bootstrapFailure } from './support/failing-app.js';
-import { PlainClient } from './support/plain-client.js';
+import { bootstrapFailure, deferred, until } from '../../support/bus-app.js';
+import { rabbitmqctl } from './support/broker.js';
+import { useAmqpFixture } from './support/amqp-fixture.js';
+import type { PlainClient } from './support/plain-client.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 
@@ -82,23 +81,14 @@ class Later {
 }
 
 describe.runIf(available)('RabbitMQ topology', () => {
-  holdBrokerLock();
-  const namespaces: string[] = [];
-  const apps = new AppTracker();
+  const fixture = useAmqpFixture('topology');
+  const { apps } = fixture;
   let exchange: string;
   let plain: PlainClient;
   const transport = (options: Partial<AmqpTransportOptions> = {}) => new AmqpTransport({ url: AMQP_URL, exchange, ...options });
-
-  beforeEach(async () => {
-    exchange = testNamespace('topology');
-    namespaces.push(exchange);
-    plain = await PlainClient.open();
+  beforeEach(() => {
+    ({ exchange, plain } = fixture);
   });
-  afterEach(async () => {
-    await apps.closeAll();
-    await plain.close();
-  });
-  afterAll(() => deleteNamespaces(namespaces));
 
   it('declares a topic exchange for events, direct ones for commands and queries, and per group a durable priority queue bound by kind with its dead-letter queue', async () => {
     await apps.start({ transport: transport(), providers: [Shop], options: { serviceName: 'shop' } });

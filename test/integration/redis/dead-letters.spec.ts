@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandHandler, UnrecoverableError } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
-import { RedisNamespaces } from './support/redis-namespaces.js';
+import { until } from '../../support/bus-app.js';
+import { useRedisFixture } from './support/redis-fixture.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
 
@@ -21,15 +20,7 @@ class Orders {
 }
 
 describe.skipIf(!available)('redis: dead letters', () => {
-  const namespaces = new RedisNamespaces(REDIS_URL);
-  const apps = new AppTracker();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  beforeAll(() => redis.connect());
-  afterEach(() => apps.closeAll());
-  afterAll(async () => {
-    await namespaces.cleanup();
-    redis.disconnect();
-  });
+  const { namespaces, apps, redis } = useRedisFixture();
 
   it('are visible, replayable and purgeable from an instance of another service', async () => {
     const prefix = namespaces.next();

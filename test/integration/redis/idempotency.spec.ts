@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { CommandHandler, type MessageContext } from 'nestjs-message-bus';
 import { RedisIdempotencyStore, RedisTransport } from 'nestjs-message-bus/redis';
 import { recordBus } from 'nestjs-message-bus/testing';
 import { engineOf } from '../../../lib/message-bus.js';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
-import { RedisNamespaces } from './support/redis-namespaces.js';
+import { until } from '../../support/bus-app.js';
+import { useRedisFixture } from './support/redis-fixture.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
 
@@ -22,17 +21,9 @@ class Shipping {
 }
 
 describe.skipIf(!available)('redis: idempotent handlers', () => {
-  const namespaces = new RedisNamespaces(REDIS_URL);
-  const apps = new AppTracker();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  beforeAll(() => redis.connect());
-  afterEach(async () => {
+  const { namespaces, apps, redis } = useRedisFixture();
+  afterEach(() => {
     runs.length = 0;
-    await apps.closeAll();
-  });
-  afterAll(async () => {
-    await namespaces.cleanup();
-    redis.disconnect();
   });
 
   it('run a message redelivered to any instance once, through keys shared in Redis', async () => {

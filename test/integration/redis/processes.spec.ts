@@ -1,34 +1,16 @@
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
+import { until } from '../../support/bus-app.js';
 import type { ChildConfig } from './support/child-protocol.js';
-import { ChildProcesses, type Child } from './support/child-processes.js';
-import { RedisNamespaces } from './support/redis-namespaces.js';
+import type { Child } from './support/child-processes.js';
+import { useRedisProcesses } from './support/redis-fixture.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
 
 describe.skipIf(!available)('redis: groups across processes', () => {
-  const namespaces = new RedisNamespaces(REDIS_URL);
-  const children = new ChildProcesses();
-  const apps = new AppTracker();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  const { namespaces, apps, redis, children } = useRedisProcesses();
   let prefix: string;
-
-  beforeAll(async () => {
-    await redis.connect();
-    await children.build();
-  }, 30_000);
-  afterEach(async () => {
-    await apps.closeAll();
-    await children.stopAll();
-  });
-  afterAll(async () => {
-    await children.dispose();
-    await namespaces.cleanup();
-    redis.disconnect();
-  });
 
   const child = (name: string, serviceName: string, roles: ChildConfig['roles'], instanceTtlMs?: number): Promise<Child> =>
     children.start({ name, serviceName, roles, transport: { url: REDIS_URL, prefix, instanceTtlMs } });

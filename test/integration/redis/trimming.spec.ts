@@ -1,11 +1,11 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EventHandler, type MessageContext } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { AppTracker, deferred, until } from '../../support/bus-app.js';
-import { deleteKeys, RedisNamespaces } from './support/redis-namespaces.js';
+import { deferred, until, type BusApp } from '../../support/bus-app.js';
+import { useRedisFixture } from './support/redis-fixture.js';
+import { deleteKeys } from './support/redis-namespaces.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
 // Redis keeps a stream in nodes of up to 100 entries (stream-node-max-entries) and approximate
@@ -28,17 +28,9 @@ class Sink {
 }
 
 describe.skipIf(!available)('redis: bounded memory', () => {
-  const namespaces = new RedisNamespaces(REDIS_URL);
-  const apps = new AppTracker();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
-  beforeAll(() => redis.connect());
-  afterEach(() => apps.closeAll());
-  afterAll(async () => {
-    await namespaces.cleanup();
-    redis.disconnect();
-  });
+  const { namespaces, apps, redis } = useRedisFixture();
 
-  const publishMany = async (app: Awaited<ReturnType<AppTracker['start']>>, count: number) => {
+  const publishMany = async (app: BusApp, count: number) => {
     for (let sent = 0; sent < count; sent += 100) {
       await Promise.all(Array.from({ length: Math.min(100, count - sent) }, () => app.bus.publish('sink.item', {})));
     }

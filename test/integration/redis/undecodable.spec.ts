@@ -1,11 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { Redis } from 'ioredis';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CommandHandler, EventHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
-import { RedisNamespaces } from './support/redis-namespaces.js';
+import { until } from '../../support/bus-app.js';
+import { useRedisFixture } from './support/redis-fixture.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
 
@@ -23,16 +22,8 @@ class Inbox {
 }
 
 describe.skipIf(!available)('redis: entries written by other producers', () => {
-  const namespaces = new RedisNamespaces(REDIS_URL);
-  const apps = new AppTracker();
-  const redis = new Redis(REDIS_URL, { lazyConnect: true });
+  const { namespaces, apps, redis } = useRedisFixture();
   let prefix: string;
-  beforeAll(() => redis.connect());
-  afterEach(() => apps.closeAll());
-  afterAll(async () => {
-    await namespaces.cleanup();
-    redis.disconnect();
-  });
 
   const start = async () => {
     prefix = namespaces.next();
