@@ -91,7 +91,6 @@ describe('sample: the bus playground (events, commands, queries) and the admin A
     // History.Updated.
     expect(await counters()).toMatchObject({ ...idle, published: 4, delivered: 10 });
   });
-  });
 
   it('dead-letters a command its handler refuses, and counts it', async () => {
     const { body } = await sample.http.post('/commands/Speech.Speak').send({}).expect(500);
