@@ -3,29 +3,22 @@ import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../m
 import { BusClosedError, NoHandlerError } from '../messages/errors.js';
 import { newInstanceId, newMessageId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
-import { topicOf } from '../messages/topic.decorator.js';
-import { assertTopic } from '../routing/topic.js';
 import type { MessageBus } from '../message-bus.js';
-import type {
-  Binding,
-  Consumer,
-  Transport,
-  TransportConnection,
-} from '../transports/transport.interface.js';
+import type { Transport, TransportConnection } from '../transports/transport.interface.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
+import { settlesWithin } from './deadline.js';
 import { Dispatcher } from './dispatcher.js';
+import { buildEnvelope } from './envelope-builder.js';
+import { GroupConsumers } from './group-consumers.js';
 import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
 import type { Instrumentation } from './instrumentation.js';
 import { assertInteger, HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
-import { messageScope } from './message-scope.js';
 import { PendingReplies } from './pending-replies.js';
-import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
 
-const DEFAULT_PRIORITY = 50;
 const REQUEST_TIMEOUT_MS = 5_000;
 const EXECUTE_TIMEOUT_MS = 30_000;
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -46,7 +39,7 @@ export class BusEngine implements DispatchEffects {
   private readonly dispatcher: Dispatcher;
   private readonly executor: HandlerExecutor;
   private readonly replies = new PendingReplies();
-  private readonly consumers = new Map<string, Consumer | Promise<Consumer>>();
+  private consumers?: GroupConsumers;
   private readonly observers: PublishObserver[] = [];
   private connection?: TransportConnection;
   private instrumentation: Instrumentation = {};
@@ -133,10 +126,10 @@ export class BusEngine implements DispatchEffects {
       },
     });
     this.executor.useTransportStore(this.connection.idempotency);
-    for (const subscription of this.registry.subscriptions()) {
-      this.consumers.set(subscription.group, await this.connection.consume(subscription, this.dispatcher.accept));
-    }
-    this.registry.onBindingChange((group, binding, bound) => this.rebind(group, binding, bound));
+    const consumers = new GroupConsumers(this.connection, this.dispatcher.accept, options.logger);
+    this.consumers = consumers;
+    for (const subscription of this.registry.subscriptions()) await consumers.consume(subscription);
+    this.registry.onBindingChange((group, binding, bound) => consumers.rebind(group, binding, bound));
     this.state = 'running';
     this.markRunning();
   }
@@ -146,8 +139,7 @@ export class BusEngine implements DispatchEffects {
     if (this.state !== 'running') return;
     this.state = 'draining';
     const drained = (async () => {
-      const consumers = await Promise.all(this.consumers.values());
-      await Promise.all(consumers.map((consumer) => consumer.stop()));
+      await this.consumers?.stop();
       await this.dispatcher.idle();
     })();
     if (!(await settlesWithin(drained, this.options.drainTimeoutMs))) {
@@ -285,37 +277,9 @@ export class BusEngine implements DispatchEffects {
     topicOrMessage: string | object,
     payload: unknown,
     options: PublishOptions | undefined,
-    id = newMessageId(),
+    id?: string,
   ): Envelope {
-    let topic: string;
-    if (typeof topicOrMessage === 'string') {
-      assertTopic(topicOrMessage);
-      topic = topicOrMessage;
-    } else {
-      topic = topicOf(topicOrMessage);
-      payload = topicOrMessage;
-    }
-    const parent = messageScope.getStore();
-    const timestamp = Date.now();
-    const priority = options?.priority ?? DEFAULT_PRIORITY;
-    if (options !== undefined) validate(options);
-    const envelope: Envelope = {
-      id,
-      topic,
-      kind,
-      payload,
-      headers: options?.headers ? { ...options.headers } : {},
-      correlationId: options?.correlationId ?? parent?.correlationId ?? id,
-      causationId: parent?.envelope.id,
-      sessionId: options?.sessionId ?? parent?.sessionId,
-      replyTo: undefined,
-      timestamp,
-      origin: options?.origin ?? 'internal',
-      priority,
-      deadline: options?.ttlMs === undefined ? undefined : timestamp + options.ttlMs,
-      attempt: 1,
-      maxAttempts: options?.maxAttempts ?? this.options.retry.maxAttempts,
-    };
+    const envelope = buildEnvelope(kind, topicOrMessage, payload, options, this.options.retry.maxAttempts, id);
     this.instrumentation.tracer?.publishing(envelope);
     return envelope;
   }
@@ -344,69 +308,8 @@ export class BusEngine implements DispatchEffects {
     this.instrumentation.metrics?.published(envelope, routed);
     for (const observer of this.observers) observer(envelope);
   }
-
-  /** Keeps a consumer being created or updated, replaced by the consumer itself once ready. */
-  private track(group: string, pending: Promise<Consumer>): Promise<Consumer> {
-    this.consumers.set(group, pending);
-    void pending.then(
-      (consumer) => {
-        if (this.consumers.get(group) === pending) this.consumers.set(group, consumer);
-      },
-      () => undefined,
-    );
-    return pending;
-  }
-
-  // Bindings change while running when sessions add and remove handlers. A consumer that is
-  // already there is updated at once (the memory transport then routes the very next publish);
-  // changes to one still being created wait for it, in order.
-  private rebind(group: string, binding: Binding, bound: boolean): void {
-    const connection = this.connected();
-    const current = this.consumers.get(group);
-    const update = (consumer: Consumer) => (bound ? consumer.bind(binding) : consumer.unbind(binding));
-    let settled: void | Promise<unknown>;
-    if (current === undefined) {
-      settled = this.track(group, Promise.resolve(connection.consume({ group, bindings: [binding], exclusive: false }, this.dispatcher.accept)));
-    } else if (current instanceof Promise) {
-      settled = this.track(
-        group,
-        current.then(async (consumer) => {
-          await update(consumer);
-          return consumer;
-        }),
-      );
-    } else {
-      settled = update(current);
-    }
-    if (settled instanceof Promise) {
-      settled.catch((error: Error) => {
-        this.options.logger.error(
-          `Could not ${bound ? 'bind' : 'unbind'} ${binding.kind} "${binding.pattern}" for ${group}: ${error.message}`,
-        );
-      });
-    }
-  }
 }
 
-/** Waits for `work` at most `ms`; true when it settled in time (a rejection is logged by its owner). */
-async function settlesWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<false>((resolve) => {
-    timer = setTimeout(() => resolve(false), ms);
-  });
-  try {
-    return await Promise.race([work.then(() => true, () => true), late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function validate(options: PublishOptions): void {
-  if (options.priority !== undefined) assertInteger('priority', options.priority, MIN_PRIORITY, MAX_PRIORITY);
-  if (options.maxAttempts !== undefined) assertInteger('maxAttempts', options.maxAttempts, 1);
-  if (options.ttlMs !== undefined) assertInteger('ttlMs', options.ttlMs, 1);
-  if (options.delayMs !== undefined) assertInteger('delayMs', options.delayMs, 0);
-}
 
 function asQueryResult<R>(result: QueryResult<unknown>): QueryResult<R> {
   return result as QueryResult<R>;

@@ -4,6 +4,7 @@ import { HandlerTimeoutError, MessageBusError, toError, type BusErrorCode } from
 import { failure, type QueryResult } from '../messages/results.js';
 import type { BusLogger, Delivery } from '../transports/transport.interface.js';
 import { BatchBuffer, type BatchItem } from './batch-buffer.js';
+import { withinTimeout } from './deadline.js';
 import type { BusCounters } from './bus-stats.js';
 import type { LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
@@ -275,24 +276,9 @@ export function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 
 /** The handler's result as a native promise, failing past the handler's `timeoutMs`. */
 function settle(result: PromiseLike<unknown>, handler: RegisteredHandler): Promise<unknown> {
-  if (handler.timeoutMs === undefined) return result instanceof Promise ? result : Promise.resolve(result);
   const timeoutMs = handler.timeoutMs;
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new HandlerTimeoutError(`${handler.id} did not finish within ${timeoutMs} ms`)),
-      timeoutMs,
-    );
-    result.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
+  if (timeoutMs === undefined) return result instanceof Promise ? result : Promise.resolve(result);
+  return withinTimeout(result, timeoutMs, () => new HandlerTimeoutError(`${handler.id} did not finish within ${timeoutMs} ms`));
 }
 
 /** Runs `next` after `first`, staying synchronous when `first` is. */

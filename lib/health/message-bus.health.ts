@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
+import { withinTimeout } from '../dispatch/deadline.js';
 import { engineOf, MessageBus } from '../message-bus.js';
 
 /** Limits of `MessageBusHealthIndicator.isHealthy`. @publicApi */
@@ -47,9 +48,11 @@ export class MessageBusHealthIndicator {
     const details: BusHealthDetails = { transport: engine.transportName, connected: false, queued, inFlight };
     if (!engine.isRunning) return indicator.down({ ...details, reason: 'the bus is not running (starting or shutting down)' });
     try {
+      const timeoutMs = options.timeoutMs ?? 1000;
       const [latencyMs, deadLetters] = await withinTimeout(
         Promise.all([engine.connected().ping(), engine.connected().deadLetters.count()]),
-        options.timeoutMs ?? 1000,
+        timeoutMs,
+        () => new Error(`no answer from the transport within ${timeoutMs} ms`),
       );
       Object.assign(details, { connected: true, latencyMs, deadLetters });
     } catch (error) {
@@ -68,12 +71,4 @@ function exceeded(details: BusHealthDetails, options: BusHealthOptions): string 
     return `${details.queued} queued messages exceed ${options.maxQueued}`;
   }
   return undefined;
-}
-
-function withinTimeout<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the transport within ${timeoutMs} ms`)), timeoutMs);
-  });
-  return Promise.race([work, timedOut]).finally(() => clearTimeout(timer));
 }

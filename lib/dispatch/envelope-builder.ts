@@ -1,0 +1,59 @@
+import type { Envelope, MessageKind, PublishOptions } from '../messages/envelope.js';
+import { newMessageId } from '../messages/message-id.js';
+import { topicOf } from '../messages/topic.decorator.js';
+import { assertTopic } from '../routing/topic.js';
+import { assertInteger } from './handler-registry.js';
+import { messageScope } from './message-scope.js';
+import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
+
+const DEFAULT_PRIORITY = 50;
+
+/**
+ * A new envelope for a topic and payload, or for a `@Topic` instance (the instance is the payload).
+ * Published while a handler runs, it inherits the handled message's correlation and session and
+ * names it as its cause.
+ */
+export function buildEnvelope(
+  kind: MessageKind,
+  topicOrMessage: string | object,
+  payload: unknown,
+  options: PublishOptions | undefined,
+  defaultMaxAttempts: number,
+  id = newMessageId(),
+): Envelope {
+  let topic: string;
+  if (typeof topicOrMessage === 'string') {
+    assertTopic(topicOrMessage);
+    topic = topicOrMessage;
+  } else {
+    topic = topicOf(topicOrMessage);
+    payload = topicOrMessage;
+  }
+  if (options !== undefined) validate(options);
+  const parent = messageScope.getStore();
+  const timestamp = Date.now();
+  return {
+    id,
+    topic,
+    kind,
+    payload,
+    headers: options?.headers ? { ...options.headers } : {},
+    correlationId: options?.correlationId ?? parent?.correlationId ?? id,
+    causationId: parent?.envelope.id,
+    sessionId: options?.sessionId ?? parent?.sessionId,
+    replyTo: undefined,
+    timestamp,
+    origin: options?.origin ?? 'internal',
+    priority: options?.priority ?? DEFAULT_PRIORITY,
+    deadline: options?.ttlMs === undefined ? undefined : timestamp + options.ttlMs,
+    attempt: 1,
+    maxAttempts: options?.maxAttempts ?? defaultMaxAttempts,
+  };
+}
+
+function validate(options: PublishOptions): void {
+  if (options.priority !== undefined) assertInteger('priority', options.priority, MIN_PRIORITY, MAX_PRIORITY);
+  if (options.maxAttempts !== undefined) assertInteger('maxAttempts', options.maxAttempts, 1);
+  if (options.ttlMs !== undefined) assertInteger('ttlMs', options.ttlMs, 1);
+  if (options.delayMs !== undefined) assertInteger('delayMs', options.delayMs, 0);
+}
