@@ -6,7 +6,7 @@ import { scenarioById } from './registry.js';
 
 function parseJob(argument: string | undefined): Job {
   const job: unknown = JSON.parse(argument ?? 'null');
-  if (typeof job !== 'object' || job === null || !('scenario' in job) || !('peer' in job) || !('budget' in job)) {
+  if (typeof job !== 'object' || job === null || !('scenario' in job) || !('peer' in job) || !('budget' in job) || !('namespace' in job)) {
     throw new Error(`bad job argument: ${argument}`);
   }
   if (!isPeerId(job.peer)) throw new Error(`unknown peer ${String(job.peer)}`);
@@ -17,7 +17,7 @@ async function runJob(): Promise<JobOutcome> {
   try {
     const job = parseJob(process.argv[2]);
     const scenario = scenarioById(job.scenario);
-    const peer = await PEERS[job.peer].load();
+    const peer = await PEERS[job.peer].load({ namespace: job.namespace });
     return { ok: true, metrics: await scenario.run(peer, job.budget) };
   } catch (error) {
     return { ok: false, error: error instanceof Error ? (error.stack ?? error.message) : String(error) };

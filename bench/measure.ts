@@ -52,3 +52,20 @@ export function median(values: readonly number[]): number {
   const middle = sorted.length >> 1;
   return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
+
+/** The largest resident set size seen: sampled every `intervalMs`, and whenever `sample()` is called. */
+export function rssPeak(intervalMs: number): { sample(): void; stop(): number } {
+  let peak = process.memoryUsage.rss();
+  const sample = (): void => {
+    peak = Math.max(peak, process.memoryUsage.rss());
+  };
+  const timer = setInterval(sample, intervalMs);
+  return {
+    sample,
+    stop() {
+      clearInterval(timer);
+      sample();
+      return peak;
+    },
+  };
+}

@@ -15,6 +15,8 @@ export interface Job {
   peer: PeerId;
   repetition: number;
   budget: Budget;
+  /** Unique per run and job: the broker namespace (key prefix, exchange name) of the peer. */
+  namespace: string;
 }
 
 /** What a child sends back over IPC. */

@@ -1,20 +1,17 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { medians, type EvaluatedRow, type Results, type Table } from './report.js';
+import { golevelupVersions } from './golevelup-setup.js';
+import { medians, type EvaluatedTable, type Results } from './report.js';
 import type { Budget } from './protocol.js';
 import type { Scenario } from './scenarios/scenario.js';
+import { installedVersion, manifestVersion } from './versions.js';
 
 type Json = string | number | boolean | null | Json[] | { [key: string]: Json | undefined };
 
-const require = createRequire(import.meta.url);
-
-function versionOf(name: string): string {
-  const manifest: unknown = require(`${name}/package.json`);
-  const version = typeof manifest === 'object' && manifest !== null && 'version' in manifest ? manifest.version : undefined;
-  return typeof version === 'string' ? version : 'unknown';
-}
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const versionOf = (name: string): string => installedVersion(ROOT, name);
 
 function git(...args: string[]): string {
   return execFileSync('git', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
@@ -62,7 +59,7 @@ function canonical(value: Json | undefined): Json | undefined {
 export interface ResultsDocument {
   scenarios: readonly Scenario[];
   results: Results;
-  tables: readonly { table: Table; rows: EvaluatedRow[] }[];
+  tables: readonly EvaluatedTable[];
   budget: Budget;
   repetitions: number;
   startedAt: Date;
@@ -80,14 +77,19 @@ export function writeResults(path: URL, document: ResultsDocument): void {
     commit: gitCommit(),
     machine: machine(),
     versions: {
-      'nestjs-message-bus': versionOf('nestjs-message-bus'),
+      'nestjs-message-bus': manifestVersion(`${ROOT}package.json`),
       '@nestjs/core': versionOf('@nestjs/core'),
       '@nestjs/cqrs': versionOf('@nestjs/cqrs'),
+      ioredis: versionOf('ioredis'),
+      bullmq: versionOf('bullmq'),
+      amqplib: versionOf('amqplib'),
+      ...golevelupVersions(),
     },
     method: { repetitions, warmupMs: budget.warmupMs, measureMs: budget.measureMs, processPerRun: true },
     scenarios: scenarios.map((scenario) => ({
       id: scenario.id,
       description: scenario.description,
+      budgetScale: scenario.budgetScale ?? 1,
       peers: Object.fromEntries(
         [...(results.get(scenario.id) ?? [])].map(([peer, { runs, failures }]) => [
           peer,
@@ -95,20 +97,7 @@ export function writeResults(path: URL, document: ResultsDocument): void {
         ]),
       ),
     })),
-    tables: tables.map(({ table, rows }) => ({
-      title: table.title,
-      subject: table.subject,
-      peer: table.peer,
-      rows: rows.map((row) => ({
-        label: row.label,
-        unit: row.unit,
-        [table.subject]: row.subject ?? null,
-        [table.peer]: row.peer ?? null,
-        speedup: row.speedup ?? null,
-        target: row.target ?? null,
-        met: row.met ?? null,
-      })),
-    })),
+    tables: tables.map(({ title, rows }) => ({ title, rows: rows.map((row) => row.values) })),
     incidents,
     warnings,
   };

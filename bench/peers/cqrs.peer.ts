@@ -15,7 +15,7 @@ import {
   type IQueryHandler,
 } from '@nestjs/cqrs';
 import { bootApp } from './nest-app.js';
-import type { EventWorkload, Peer } from './peer.js';
+import { requireSimpleEvents, type EventWorkload, type Peer } from './peer.js';
 import { Probe } from './probe.js';
 
 class BenchEvent {
@@ -81,8 +81,10 @@ function boot(providers: Type<unknown>[]): Promise<INestApplicationContext> {
 
 /** @nestjs/cqrs with its default in-process publishers. */
 export const cqrsPeer: Peer = {
-  async events({ handlers, noise, topics }: EventWorkload) {
-    if (topics !== 'fixed') throw new Error('@nestjs/cqrs routes by class; it has no topics to vary');
+  async events(workload: EventWorkload) {
+    // cqrs routes by class: it has no topics to vary, and no handler options.
+    requireSimpleEvents(workload, '@nestjs/cqrs', false);
+    const { handlers, noise } = workload;
     const app = await boot([
       ...Array.from({ length: handlers }, eventHandler),
       ...Array.from({ length: noise }, otherEventHandler),

@@ -1,5 +1,16 @@
 import type { Probe } from './probe.js';
 
+/** Where a peer may put its broker state: unique per run and job (a key prefix, an exchange name). */
+export interface PeerContext {
+  namespace: string;
+}
+
+/**
+ * How the measured event handler is declared. Anything but `plain` exists on nestjs-message-bus
+ * only: one trivial interceptor, `batch: { size: 100, waitMs: 5 }`, or a circuit breaker.
+ */
+export type EventHandlerVariant = 'plain' | 'intercepted' | 'batched' | 'breaker';
+
 /** The handlers an event scenario needs in the application. */
 export interface EventWorkload {
   /** Handlers of the published events (each its own provider). */
@@ -8,11 +19,29 @@ export interface EventWorkload {
   noise: number;
   /** `fixed`: every event on `EVENT_TOPIC`; `distinct`: a new topic per event, `itemTopic(seq)`. */
   topics: 'fixed' | 'distinct';
+  variant: EventHandlerVariant;
 }
 
+/** One command handler for one-way sends; `idempotent: true` exists on nestjs-message-bus only. */
+export interface SendWorkload {
+  idempotent: boolean;
+}
+
+/** What a publisher meets when the bus's local queue is full (nestjs-message-bus's strategies). */
+export type Backpressure = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';
+
+/** A slow event handler behind a small queue: concurrency 10, maxQueueSize 10,000. */
+export interface FloodWorkload {
+  backpressure: Backpressure;
+}
+
+/** One-way messages: events or sent commands. */
 export interface EventDriver {
-  /** Publishes event `seq` the way an application would; does not wait for its handling. */
-  publish(seq: number): void;
+  /**
+   * Publishes message `seq` the way an application would and does not wait for its handling.
+   * Returns what the library returns: the promise of its acceptance (a broker's confirm), if any.
+   */
+  publish(seq: number): Promise<unknown> | void;
   /** Counts handler calls. */
   readonly probe: Probe;
 }
@@ -24,7 +53,15 @@ export interface RoundTrip {
   verify(result: unknown, seq: number): boolean;
 }
 
-/** A booted Nest application context and the way to drive it. */
+/** Publishing into a slow handler until the queue pushes back. */
+export interface FloodDriver {
+  publish(seq: number): Promise<void>;
+  readonly probe: Probe;
+  /** Messages the bus discarded (`drop-oldest`). */
+  dropped(): number;
+}
+
+/** A booted application (or raw client setup) and the way to drive it. */
 export interface Harness<D> {
   readonly driver: D;
   close(): Promise<void>;
@@ -32,10 +69,28 @@ export interface Harness<D> {
 
 /**
  * One library on one transport (or a raw client). Each method boots a fresh application
- * context holding the handlers of one workload; a peer leaves out what it cannot do.
+ * context (or client set) holding the handlers of one workload; a peer leaves out what it
+ * cannot do.
  */
 export interface Peer {
+  /** Events published to `EVENT_TOPIC` (or `itemTopic(seq)`). */
   events?(workload: EventWorkload): Promise<Harness<EventDriver>>;
+  /** Commands sent one way (`send`) to `SEND_TOPIC`. */
+  sends?(workload: SendWorkload): Promise<Harness<EventDriver>>;
+  /** Commands executed (`execute`): the handler's answer comes back. */
   commands?(): Promise<Harness<RoundTrip>>;
+  /** Queries (`request`). */
   queries?(): Promise<Harness<RoundTrip>>;
+  flood?(workload: FloodWorkload): Promise<Harness<FloodDriver>>;
+}
+
+/**
+ * Throws unless `workload` asks only for what a peer without topics or handler options can do:
+ * fixed topics and plain handlers; `single`: also exactly one handler and no others.
+ */
+export function requireSimpleEvents(workload: EventWorkload, who: string, single: boolean): void {
+  const { handlers, noise, topics, variant } = workload;
+  if (topics !== 'fixed' || variant !== 'plain' || (single && (handlers !== 1 || noise !== 0))) {
+    throw new Error(`${who} has no counterpart of ${JSON.stringify(workload)}`);
+  }
 }

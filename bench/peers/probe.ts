@@ -15,6 +15,13 @@ export class Probe {
     if (++this.handled === this.target) this.reached?.();
   }
 
+  /** A batch handler's call: `count` messages at once. */
+  hits(count: number): void {
+    const before = this.handled;
+    this.handled += count;
+    if (before < this.target && this.handled >= this.target) this.reached?.();
+  }
+
   stray(): void {
     this.strays += 1;
   }

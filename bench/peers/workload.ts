@@ -6,12 +6,31 @@ export interface Item {
   n: number;
 }
 
+/** Decodes an `Item` from a JSON body, as a raw client's consumer does. */
+export function parseItem(json: string | Buffer): Item {
+  const value: unknown = JSON.parse(json.toString());
+  if (typeof value !== 'object' || value === null || !('n' in value) || typeof value.n !== 'number') {
+    throw new Error(`not a bench item: ${json.toString()}`);
+  }
+  return { n: value.n };
+}
+
 /** Event topic of the fixed-topic event scenarios; its handlers subscribe to it exactly. */
 export const EVENT_TOPIC = 'bench.event';
 /** Pattern of the handlers of the distinct-topic scenarios, which publish `itemTopic(seq)`. */
 export const ITEM_PATTERN = 'bench.item.*';
 export const COMMAND_TOPIC = 'bench.cmd';
 export const QUERY_TOPIC = 'bench.query';
+/** Commands sent one way (`send`); their handler only counts. */
+export const SEND_TOPIC = 'bench.send';
+export const FLOOD_TOPIC = 'bench.flood';
+
+/** The batching the flow-control cost is measured with. */
+export const BATCH = { size: 100, waitMs: 5 };
+/** The circuit breaker whose hot-path cost is measured (its handler never fails). */
+export const BREAKER = { failureThreshold: 5, resetTimeoutMs: 1000 };
+/** The flood's bus: few handlers at once, a small queue, so backpressure applies quickly. */
+export const FLOOD_BUS = { concurrency: 10, maxQueueSize: 10_000 };
 
 export function itemTopic(seq: number): string {
   return `bench.item.${seq}`;

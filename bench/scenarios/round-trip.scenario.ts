@@ -29,12 +29,22 @@ async function saturate(trip: RoundTrip, inFlight: number, ms: number, from: num
   return { calls: seq - from, elapsedNs: Number(now() - start) };
 }
 
+interface RoundTripOptions {
+  id: string;
+  kind: Kind;
+  peers: readonly PeerId[];
+  cpuBound: boolean;
+  budgetScale?: number;
+}
+
 /** Round trips per second with `inFlight` callers, each awaiting its answer before the next call. */
-export function throughputScenario(options: { id: string; kind: Kind; inFlight: number; peers: readonly PeerId[] }): Scenario {
-  const { id, kind, inFlight, peers } = options;
+export function throughputScenario(options: RoundTripOptions & { inFlight: number }): Scenario {
+  const { id, kind, inFlight, peers, cpuBound, budgetScale } = options;
   return {
     id,
     peers,
+    cpuBound,
+    budgetScale,
     description: `${inFlight} concurrent callers, each awaiting its ${kind === 'commands' ? 'command' : 'query'} result before sending the next; async handler returning the payload`,
     run: (peer: Peer, budget: Budget) =>
       withHarness(boot(peer, kind), kind, async (trip) => {
@@ -50,11 +60,13 @@ export function throughputScenario(options: { id: string; kind: Kind; inFlight: 
 const MAX_SAMPLES = 2_000_000;
 
 /** Sequential round trips, each timed on its own: p50, p99 and mean latency in µs. */
-export function latencyScenario(options: { id: string; kind: Kind; peers: readonly PeerId[] }): Scenario {
-  const { id, kind, peers } = options;
+export function latencyScenario(options: RoundTripOptions): Scenario {
+  const { id, kind, peers, cpuBound, budgetScale } = options;
   return {
     id,
     peers,
+    cpuBound,
+    budgetScale,
     description: `one caller awaiting each ${kind === 'commands' ? 'command' : 'query'} round trip before the next, every call timed with hrtime; async handler returning the payload`,
     run: (peer: Peer, budget: Budget) =>
       withHarness(boot(peer, kind), kind, async (trip) => {

@@ -9,6 +9,13 @@ export interface Scenario {
   /** What is measured and how, one sentence (copied into the results). */
   readonly description: string;
   readonly peers: readonly PeerId[];
+  /**
+   * The process should be busy all through the measured phase (in memory): a low CPU share then
+   * means it was preempted, and the run is repeated once. Broker scenarios wait for I/O.
+   */
+  readonly cpuBound: boolean;
+  /** Multiplies the warm-up and measuring times (broker round trips are slower: more time, as many samples). */
+  readonly budgetScale?: number;
   run(peer: Peer, budget: Budget): Promise<Metrics>;
 }
 

@@ -1,0 +1,125 @@
+// What the bench leaves on the brokers: every job works under its own namespace inside the
+// run's (`nmb-bench.<run>.<job>`), and everything under the run's is deleted at the end.
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { AMQP_URL, REDIS_URL } from './peers/brokers.js';
+
+const run = promisify(execFile);
+
+/** A namespace no earlier run used. */
+export function runNamespace(): string {
+  return `nmb-bench.${Date.now().toString(36)}${randomBytes(2).toString('hex')}`;
+}
+
+/** Deletes every Redis key whose name contains `namespace`; returns how many. */
+export async function sweepRedis(namespace: string): Promise<number> {
+  const { Redis } = await import('ioredis');
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 2 });
+  let deleted = 0;
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `*${namespace}*`, 'COUNT', 1000);
+      if (keys.length > 0) deleted += await redis.unlink(...keys);
+      cursor = next;
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+  return deleted;
+}
+
+async function rabbitNames(kind: 'queues' | 'exchanges'): Promise<string[]> {
+  const { stdout } = await run('rabbitmqctl', [`list_${kind}`, '--formatter=json', '-q', 'name'], { timeout: 60_000 });
+  const listed: unknown = JSON.parse(stdout);
+  if (!Array.isArray(listed)) throw new Error(`rabbitmqctl list_${kind}: unexpected output`);
+  return listed.flatMap((entry: unknown) =>
+    typeof entry === 'object' && entry !== null && 'name' in entry && typeof entry.name === 'string' ? [entry.name] : [],
+  );
+}
+
+/**
+ * Deletes the RabbitMQ queues and exchanges named `namespace` or `namespace.*` (AMQP cannot list
+ * them: `rabbitmqctl` does). Returns how many, and what could not be deleted.
+ */
+export async function sweepAmqp(namespace: string): Promise<{ deleted: number; left: string[] }> {
+  const owned = (name: string) => name === namespace || name.startsWith(`${namespace}.`);
+  const [queues, exchanges] = await Promise.all([rabbitNames('queues'), rabbitNames('exchanges')]);
+  const { connect } = await import('amqplib');
+  const connection = await connect(AMQP_URL);
+  const left: string[] = [];
+  let deleted = 0;
+  const remove = async (name: string, how: (channel: Awaited<ReturnType<typeof connection.createChannel>>) => Promise<unknown>) => {
+    // A refusal closes the channel, so each deletion gets its own.
+    const channel = await connection.createChannel();
+    channel.on('error', () => undefined);
+    try {
+      await how(channel);
+      await channel.close();
+      deleted += 1;
+    } catch (error) {
+      left.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  };
+  try {
+    for (const queue of queues.filter(owned)) await remove(queue, (channel) => channel.deleteQueue(queue));
+    for (const exchange of exchanges.filter(owned)) await remove(exchange, (channel) => channel.deleteExchange(exchange));
+  } finally {
+    await connection.close();
+  }
+  return { deleted, left };
+}
+
+// The RabbitMQ spec files run one at a time under this lock (test/integration/amqp/support/
+// broker-lock.ts); one of them restarts the broker. A bench run holding it for each of its
+// RabbitMQ jobs neither sees a restart nor disturbs their timings. Same protocol: a directory
+// holding the holder's pid, taken over when that process is gone.
+const LOCK = join(tmpdir(), 'nestjs-message-bus-rabbitmq-tests.lock');
+const LOCK_WAIT_MS = 300_000;
+// A lock directory without a pid this old was left by a process that died while taking it.
+const ORPHAN_MS = 10_000;
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function acquireLock(): Promise<void> {
+  const began = Date.now();
+  let announced = false;
+  for (;;) {
+    try {
+      await mkdir(LOCK);
+      await writeFile(join(LOCK, 'pid'), String(process.pid));
+      return;
+    } catch {
+      const holder = Number(await readFile(join(LOCK, 'pid'), 'utf8').catch(() => 'NaN'));
+      const orphan = Number.isInteger(holder)
+        ? !alive(holder)
+        : Date.now() - ((await stat(LOCK).catch(() => undefined))?.mtimeMs ?? Date.now()) > ORPHAN_MS;
+      if (orphan) await rm(LOCK, { recursive: true, force: true });
+      if (Date.now() - began > LOCK_WAIT_MS) throw new Error(`RabbitMQ lock ${LOCK} still held by pid ${holder}`);
+      if (!announced) console.log(`waiting for the RabbitMQ tests' lock (${LOCK}, pid ${holder})`);
+      announced = true;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+}
+
+/** Runs `work` while holding the RabbitMQ tests' lock. */
+export async function withRabbitLock<T>(work: () => Promise<T>): Promise<T> {
+  await acquireLock();
+  try {
+    return await work();
+  } finally {
+    await rm(LOCK, { recursive: true, force: true });
+  }
+}
