@@ -1,3 +1,5 @@
+import { Fifo } from './priority-queue.js';
+
 /** Where a handler stands with a message key. */
 export type ClaimResult = 'claimed' | 'in-progress' | 'done';
 
@@ -16,15 +18,21 @@ export interface IdempotencyStore {
 interface Entry {
   done: boolean;
   expiresAt: number;
+  /** Which insertion record stands for this entry (a key released and claimed again gets a new one). */
+  seq: number;
 }
 
 /**
- * An in-process store: a map in insertion order, expired entries dropped as they come up and the
- * oldest evicted past `maxEntries`. Enough for one instance; a deployment of several needs a
- * shared store (the Redis one).
+ * An in-process store: entries in a map, and their insertion order in a FIFO, so the oldest can
+ * be dropped when expired or past `maxEntries` without walking the map (a map that is deleted
+ * from and iterated at its head slows down with every deletion). Enough for one instance; a
+ * deployment of several needs a shared store (the Redis one).
+ * @publicApi
  */
 export class MemoryIdempotencyStore implements IdempotencyStore {
   private readonly entries = new Map<string, Entry>();
+  private readonly order = new Fifo<{ key: string; seq: number }>();
+  private seq = 0;
 
   constructor(
     private readonly maxEntries = 100_000,
@@ -35,25 +43,32 @@ export class MemoryIdempotencyStore implements IdempotencyStore {
     const now = this.now();
     const entry = this.entries.get(key);
     if (entry !== undefined && entry.expiresAt > now) return entry.done ? 'done' : 'in-progress';
-    this.entries.delete(key);
-    this.entries.set(key, { done: false, expiresAt: now + claimTtlMs });
+    const seq = ++this.seq;
+    this.entries.set(key, { done: false, expiresAt: now + claimTtlMs, seq });
+    this.order.push({ key, seq });
     this.evict(now);
     return 'claimed';
   }
 
   commit(key: string, windowMs: number): void {
-    this.entries.delete(key);
-    this.entries.set(key, { done: true, expiresAt: this.now() + windowMs });
+    const entry = this.entries.get(key);
+    if (entry === undefined) return;
+    entry.done = true;
+    entry.expiresAt = this.now() + windowMs;
   }
 
   release(key: string): void {
     this.entries.delete(key);
   }
 
+  /** Drops, oldest first, records of entries that are gone, expired, or beyond the bound. */
   private evict(now: number): void {
-    for (const [key, entry] of this.entries) {
-      if (this.entries.size <= this.maxEntries && entry.expiresAt > now) break;
-      this.entries.delete(key);
+    for (let head = this.order.peek(); head !== undefined; head = this.order.peek()) {
+      const entry = this.entries.get(head.key);
+      const stale = entry === undefined || entry.seq !== head.seq;
+      if (!stale && entry.expiresAt > now && this.entries.size <= this.maxEntries) return;
+      this.order.shift();
+      if (!stale) this.entries.delete(head.key);
     }
   }
 }
