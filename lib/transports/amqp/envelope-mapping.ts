@@ -77,12 +77,17 @@ export class EnvelopeMapping {
     for (const key in envelope.headers) {
       if (!key.startsWith(RESERVED_PREFIX) || key === BusHeaders.targetHandler) headers[key] = envelope.headers[key];
     }
+    // The broker parses every header of every message: those equal to what decoding assumes
+    // (first attempt, internal origin, a priority the AMQP priority gives back) are left out.
+    const amqpPriority = this.priorityLevels > 1 ? this.toAmqpPriority(envelope.priority) : undefined;
     headers[EnvelopeHeaders.kind] = envelope.kind;
     headers[EnvelopeHeaders.topic] = envelope.topic;
-    headers[EnvelopeHeaders.attempt] = envelope.attempt;
+    if (envelope.attempt !== 1) headers[EnvelopeHeaders.attempt] = envelope.attempt;
     headers[EnvelopeHeaders.maxAttempts] = envelope.maxAttempts;
-    headers[EnvelopeHeaders.priority] = envelope.priority;
-    headers[EnvelopeHeaders.origin] = envelope.origin;
+    if (amqpPriority === undefined || this.fromAmqpPriority(amqpPriority) !== envelope.priority) {
+      headers[EnvelopeHeaders.priority] = envelope.priority;
+    }
+    if (envelope.origin !== 'internal') headers[EnvelopeHeaders.origin] = envelope.origin;
     headers[EnvelopeHeaders.timestamp] = envelope.timestamp;
     headers[EnvelopeHeaders.causationId] = envelope.causationId;
     headers[EnvelopeHeaders.sessionId] = envelope.sessionId;
@@ -99,7 +104,7 @@ export class EnvelopeMapping {
         replyTo: envelope.replyTo,
         timestamp: Math.floor(envelope.timestamp / 1000),
         contentType: this.codec.contentType,
-        priority: this.priorityLevels > 1 ? this.toAmqpPriority(envelope.priority) : undefined,
+        priority: amqpPriority,
         // Queries are answered within seconds or not at all; keeping them across a restart helps nobody.
         persistent: envelope.kind !== 'query',
         mandatory: true,
