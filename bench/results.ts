@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import os from 'node:os';
-import { golevelupVersions } from './golevelup-setup.js';
+import { isolatedVersions } from './isolated-setup.js';
 import { medians, type EvaluatedTable, type Results } from './report.js';
 import type { Budget } from './protocol.js';
 import type { Scenario } from './scenarios/scenario.js';
@@ -81,9 +81,8 @@ export function writeResults(path: URL, document: ResultsDocument): void {
       '@nestjs/core': versionOf('@nestjs/core'),
       '@nestjs/cqrs': versionOf('@nestjs/cqrs'),
       ioredis: versionOf('ioredis'),
-      bullmq: versionOf('bullmq'),
       amqplib: versionOf('amqplib'),
-      ...golevelupVersions(),
+      ...isolatedVersions(),
     },
     method: { repetitions, warmupMs: budget.warmupMs, measureMs: budget.measureMs, processPerRun: true },
     scenarios: scenarios.map((scenario) => ({

@@ -5,7 +5,7 @@
 //   BENCH_REPETITIONS=3 BENCH_WARMUP_MS=250 BENCH_MEASURE_MS=700 BENCH_FLOOD_MESSAGES=1000000
 import os from 'node:os';
 import { runNamespace, sweepAmqp, sweepRedis } from './broker-state.js';
-import { prepareGolevelup } from './golevelup-setup.js';
+import { prepareIsolated } from './isolated-setup.js';
 import { JobRunner, planJobs } from './jobs.js';
 import { brokerOf, type Broker } from './peers/peers.js';
 import type { Budget } from './protocol.js';
@@ -36,11 +36,12 @@ const namespace = runNamespace();
 let jobs = planJobs(scenarios, repetitions, budget, namespace);
 const startedAt = new Date();
 const preparation: string[] = [];
-if (jobs.some((job) => job.peer === 'golevelup')) {
-  const problem = prepareGolevelup();
+const isolated = (peer: string): boolean => peer === 'golevelup' || peer === 'bullmq';
+if (jobs.some((job) => isolated(job.peer))) {
+  const problem = prepareIsolated();
   if (problem !== undefined) {
-    preparation.push(`@golevelup/nestjs-rabbitmq could not be prepared, its runs are left out: ${problem}`);
-    jobs = jobs.filter((job) => job.peer !== 'golevelup');
+    preparation.push(`bench/isolated (golevelup, BullMQ) could not be prepared, their runs are left out: ${problem}`);
+    jobs = jobs.filter((job) => !isolated(job.peer));
   }
 }
 

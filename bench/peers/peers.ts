@@ -1,4 +1,4 @@
-import { GOLEVELUP_PEER } from '../golevelup-setup.js';
+import { isolatedPeer } from '../isolated-setup.js';
 import type { Peer, PeerContext } from './peer.js';
 
 export type Broker = 'redis' | 'amqp';
@@ -12,8 +12,13 @@ interface PeerEntry {
   load(context: PeerContext): Promise<Peer>;
 }
 
-function isGolevelupModule(value: unknown): value is { golevelupPeer: (context: PeerContext) => Peer } {
-  return typeof value === 'object' && value !== null && 'golevelupPeer' in value && typeof value.golevelupPeer === 'function';
+/** A peer compiled apart, in bench/isolated (see isolated-setup.ts), by its exported factory. */
+async function loadIsolated(name: 'golevelup' | 'bullmq', context: PeerContext): Promise<Peer> {
+  const url = isolatedPeer(name);
+  const loaded: unknown = await import(url.href);
+  const factory = typeof loaded === 'object' && loaded !== null ? (loaded as Record<string, unknown>)[`${name}Peer`] : undefined;
+  if (typeof factory !== 'function') throw new Error(`${url.pathname} does not export ${name}Peer`);
+  return (factory as (context: PeerContext) => Peer)(context);
 }
 
 /** Every library the bench knows. */
@@ -43,7 +48,7 @@ export const PEERS = {
   bullmq: {
     label: 'BullMQ',
     broker: 'redis',
-    load: async (context) => (await import('./bullmq.peer.js')).bullmqPeer(context),
+    load: (context) => loadIsolated('bullmq', context),
   },
   'bus-amqp': {
     label: 'nestjs-message-bus (RabbitMQ)',
@@ -58,12 +63,8 @@ export const PEERS = {
   golevelup: {
     label: '@golevelup/nestjs-rabbitmq',
     broker: 'amqp',
-    // Built apart, on its own Nest 11 (see golevelup-setup.ts).
-    load: async (context) => {
-      const loaded: unknown = await import(GOLEVELUP_PEER.href);
-      if (!isGolevelupModule(loaded)) throw new Error(`${GOLEVELUP_PEER.pathname} does not export golevelupPeer`);
-      return loaded.golevelupPeer(context);
-    },
+    // Built apart, on its own Nest 11.
+    load: (context) => loadIsolated('golevelup', context),
   },
 } as const satisfies Record<string, PeerEntry>;
 

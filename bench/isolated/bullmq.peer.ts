@@ -1,8 +1,9 @@
+// Compiled with this folder (see ../isolated-setup.ts): BullMQ is installed here, not in the project.
 import { Queue, QueueEvents, Worker, type ConnectionOptions, type Job } from 'bullmq';
-import { REDIS_URL } from './brokers.js';
-import { requireSimpleEvents, type EventDriver, type Harness, type Peer, type PeerContext, type RoundTrip } from './peer.js';
-import { Probe } from './probe.js';
-import type { Item } from './workload.js';
+import { REDIS_URL } from '../peers/brokers.js';
+import { requireSimpleEvents, type EventDriver, type Harness, type Peer, type PeerContext, type RoundTrip } from '../peers/peer.js';
+import { Probe } from '../peers/probe.js';
+import type { Item } from '../peers/workload.js';
 
 // BullMQ runs one job at a time per worker unless told otherwise: give it nestjs-message-bus's
 // default concurrency, so that both keep as many messages in progress.

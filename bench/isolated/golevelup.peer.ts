@@ -1,5 +1,5 @@
-// @golevelup/nestjs-rabbitmq 9 peers on Nest 11: this file is compiled on its own (tsconfig.json
-// here) into build/, next to this folder's node_modules, so that it and the shared bench files it
+// @golevelup/nestjs-rabbitmq 9 peers on Nest 11: this file is compiled with this folder
+// (tsconfig.json here) into build/, next to this folder's node_modules, so that it and the shared bench files it
 // imports (the probe, the Nest bootstrap) load Nest 11 from there, never the bench's Nest 12.
 import 'reflect-metadata';
 import { AmqpConnection, RabbitMQModule, RabbitRPC, RabbitSubscribe } from '@golevelup/nestjs-rabbitmq';
