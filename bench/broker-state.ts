@@ -2,10 +2,8 @@
 // run's (`nmb-bench.<run>.<job>`), and everything under the run's is deleted at the end.
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { acquireRabbitmqLock, releaseRabbitmqLock } from '../test/support/rabbitmq-lock.js';
 import { AMQP_URL, REDIS_URL } from './peers/brokers.js';
 
 const run = promisify(execFile);
@@ -74,52 +72,16 @@ export async function sweepAmqp(namespace: string): Promise<{ deleted: number; l
   return { deleted, left };
 }
 
-// The RabbitMQ spec files run one at a time under this lock (test/integration/amqp/support/
-// broker-lock.ts); one of them restarts the broker. A bench run holding it for each of its
-// RabbitMQ jobs neither sees a restart nor disturbs their timings. Same protocol: a directory
-// holding the holder's pid, taken over when that process is gone.
-const LOCK = join(tmpdir(), 'nestjs-message-bus-rabbitmq-tests.lock');
 const LOCK_WAIT_MS = 300_000;
-// A lock directory without a pid this old was left by a process that died while taking it.
-const ORPHAN_MS = 10_000;
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-async function acquireLock(): Promise<void> {
-  const began = Date.now();
-  let announced = false;
-  for (;;) {
-    try {
-      await mkdir(LOCK);
-      await writeFile(join(LOCK, 'pid'), String(process.pid));
-      return;
-    } catch {
-      const holder = Number(await readFile(join(LOCK, 'pid'), 'utf8').catch(() => 'NaN'));
-      const orphan = Number.isInteger(holder)
-        ? !alive(holder)
-        : Date.now() - ((await stat(LOCK).catch(() => undefined))?.mtimeMs ?? Date.now()) > ORPHAN_MS;
-      if (orphan) await rm(LOCK, { recursive: true, force: true });
-      if (Date.now() - began > LOCK_WAIT_MS) throw new Error(`RabbitMQ lock ${LOCK} still held by pid ${holder}`);
-      if (!announced) console.log(`waiting for the RabbitMQ tests' lock (${LOCK}, pid ${holder})`);
-      announced = true;
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  }
-}
 
 /** Runs `work` while holding the RabbitMQ tests' lock. */
 export async function withRabbitLock<T>(work: () => Promise<T>): Promise<T> {
-  await acquireLock();
+  // The RabbitMQ spec files hold it too: a bench run neither sees one restart the broker nor
+  // disturbs their timings.
+  await acquireRabbitmqLock(LOCK_WAIT_MS, (holder) => console.log(`waiting for the RabbitMQ tests' lock (pid ${holder})`));
   try {
     return await work();
   } finally {
-    await rm(LOCK, { recursive: true, force: true });
+    await releaseRabbitmqLock();
   }
 }
