@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CommandHandler, EventHandler, QueryHandler, type MessageContext, type Transport } from 'nestjs-message-bus';
 import { recordBus } from 'nestjs-message-bus/testing';
 import { engineOf } from '../../lib/message-bus.js';
-import { AppTracker, until } from '../support/bus-app.js';
+import { AppTracker, deferred, until } from '../support/bus-app.js';
 import type { TransportFactory } from './bus.contract.js';
 
 @Injectable()
@@ -44,6 +44,17 @@ class Delayed {
   async slow() {
     await new Promise((resolve) => setTimeout(resolve, 300));
     return 'late';
+  }
+}
+
+@Injectable()
+class Crowded {
+  gate = deferred();
+  handled = 0;
+  @EventHandler('crowd.evt')
+  async take() {
+    await this.gate.promise;
+    this.handled += 1;
   }
 }
 
@@ -144,6 +155,23 @@ export function flowContract(name: string, makeTransport: TransportFactory): voi
       await until(() => app.bus.getStats().duplicates === 2);
       expect(idempotent.runs).toEqual(['id:1', 'id:1', 'id:2']);
     });
+
+    it.each(['block', 'adaptive', 'drop-oldest'] as const)(
+      'with a full local queue (%s) nothing is lost but what is counted as dropped',
+      async (backpressure) => {
+        const app = await start([Crowded], { concurrency: 1, maxQueueSize: 5, backpressure });
+        const crowded = app.get(Crowded);
+        const published = Array.from({ length: 30 }, (_, n) => app.bus.publish('crowd.evt', { n }));
+        await until(() => app.bus.getStats().queued >= 5);
+        crowded.gate.resolve();
+        await Promise.all(published);
+        await until(() => crowded.handled + app.bus.getStats().dropped === 30, 10_000);
+        await until(() => app.bus.getStats().queued === 0 && app.bus.getStats().inFlight === 0);
+        expect(crowded.handled + app.bus.getStats().dropped).toBe(30);
+        if (backpressure === 'drop-oldest') expect(app.bus.getStats().dropped).toBeGreaterThan(0);
+        else expect(app.bus.getStats().dropped).toBe(0);
+      },
+    );
 
     it('an idempotency key function makes different messages with one key run once', async () => {
       const app = await start([Idempotent]);
