@@ -1,5 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import { assertInteger } from '../dispatch/handler-registry.js';
+import { assertInteger } from '../messages/assert-integer.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import { AdminGuardRequiredError } from './admin.errors.js';
 

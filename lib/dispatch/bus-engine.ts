@@ -15,7 +15,8 @@ import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
 import type { Instrumentation } from './instrumentation.js';
-import { assertInteger, HandlerRegistry } from './handler-registry.js';
+import { assertInteger } from '../messages/assert-integer.js';
+import { HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
 import { PendingReplies } from './pending-replies.js';
 
@@ -168,9 +169,22 @@ export class BusEngine implements DispatchEffects {
   }
 
   stats(): BusStats {
+    return { ...this.counters, inFlight: this.inFlight, queued: this.queued, circuits: this.circuits() };
+  }
+
+  get inFlight(): number {
+    return this.dispatcher.inFlight;
+  }
+
+  get queued(): number {
+    return this.dispatcher.queued;
+  }
+
+  /** The state of every handler that has a circuit breaker, by handler id. */
+  circuits(): Record<string, CircuitState> {
     const circuits: Record<string, CircuitState> = {};
     for (const handler of this.registry.list()) if (handler.breaker) circuits[handler.id] = handler.breaker.state;
-    return { ...this.counters, inFlight: this.dispatcher.inFlight, queued: this.dispatcher.queued, circuits };
+    return circuits;
   }
 
   /** Publishes an event or sends a command; a command nobody handles rejects with `NO_HANDLER`. */

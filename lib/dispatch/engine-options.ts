@@ -5,7 +5,7 @@ import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { BackpressureStrategy } from './dispatcher.js';
 import type { IdempotencySettings } from './handler-executor.js';
 import type { IdempotencyStore } from './idempotency.js';
-import { assertInteger } from './handler-registry.js';
+import { assertInteger } from '../messages/assert-integer.js';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 /**

@@ -2,7 +2,7 @@ import type { Envelope, MessageKind, PublishOptions } from '../messages/envelope
 import { newMessageId } from '../messages/message-id.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import { assertTopic } from '../routing/topic.js';
-import { assertInteger } from './handler-registry.js';
+import { assertInteger } from '../messages/assert-integer.js';
 import { messageScope } from './message-scope.js';
 import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
 

@@ -1,8 +1,5 @@
-import {
-  DuplicateHandlerError,
-  InvalidHandlerError,
-  InvalidOptionsError,
-} from '../messages/errors.js';
+import { assertInteger } from '../messages/assert-integer.js';
+import { DuplicateHandlerError, InvalidHandlerError, InvalidOptionsError } from '../messages/errors.js';
 import { BusHeaders, type Envelope, type MessageKind } from '../messages/envelope.js';
 import { assertPattern, hasWildcard } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
@@ -233,12 +230,5 @@ export class HandlerRegistry {
     if (entry.handlers > 0) return;
     bindings.delete(key);
     this.bindingListener?.(group, binding, false);
-  }
-}
-
-/** Throws {@link InvalidOptionsError} unless `value` is an integer in [min, max]. */
-export function assertInteger(name: string, value: unknown, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionsError(`${name} must be an integer in ${min}..${max}, got ${String(value)}`);
   }
 }

@@ -101,8 +101,8 @@ export class BusMetrics implements MessageMetrics {
     histogram('end_to_end_latency_seconds', 'From publish to the end of a successful handler run.', (counts) => counts.latency);
     const gauge = (name: string, help: string, collect: (gauge: Gauge<string>) => void | Promise<void>, labelNames: string[] = []) =>
       new Gauge({ name: `${prefix}${name}`, help, labelNames, registers, collect() { return collect(this); } });
-    gauge('queued', 'Messages waiting in this instance.', (g) => g.set(engine.stats().queued));
-    gauge('in_flight', 'Messages being handled now.', (g) => g.set(engine.stats().inFlight));
+    gauge('queued', 'Messages waiting in this instance.', (g) => g.set(engine.queued));
+    gauge('in_flight', 'Messages being handled now.', (g) => g.set(engine.inFlight));
     gauge('registered_handlers', 'Handlers registered on this instance.', (g) => g.set(engine.registry.list().length));
     gauge('active_sessions', 'Sessions with handlers on this instance.', (g) => g.set(engine.registry.sessionCount));
     gauge('dead_letters', 'Dead letters in the store.', async (g) => g.set(await engine.connected().deadLetters.count()));
@@ -111,7 +111,7 @@ export class BusMetrics implements MessageMetrics {
       'Circuit breaker state per handler: 0 closed, 1 half-open, 2 open.',
       (g) => {
         g.reset();
-        for (const [handler, state] of Object.entries(engine.stats().circuits)) g.set({ handler }, CIRCUIT_VALUE[state]);
+        for (const [handler, state] of Object.entries(engine.circuits())) g.set({ handler }, CIRCUIT_VALUE[state]);
       },
       ['handler'],
     );

@@ -1,4 +1,5 @@
 import type { SocketOptions } from 'amqplib';
+import { assertInteger } from '../../messages/assert-integer.js';
 import { InvalidOptionsError, InvalidTransportError } from '../../messages/errors.js';
 import { maskUrl } from '../transport-url.js';
 
@@ -94,19 +95,13 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
       throw new InvalidOptionsError(`AmqpTransport ${name} must be 1..200 chars of [A-Za-z0-9_.:-] not starting with "amq.", got "${value}"`);
     }
   }
-  if (resolved.prefetch !== undefined) assertRange('prefetch', resolved.prefetch, 1, 65_535);
-  assertRange('priorityLevels', resolved.priorityLevels, 1, 256);
-  if (resolved.defaultMaxAttempts !== undefined) assertRange('defaultMaxAttempts', resolved.defaultMaxAttempts, 1);
-  assertRange('reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 0);
-  assertRange('reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
-  assertRange('reconnect.startupRetries', resolved.reconnect.startupRetries, 0);
-  assertRange('publishTimeoutMs', resolved.publishTimeoutMs, 1);
-  assertRange('closeTimeoutMs', resolved.closeTimeoutMs, 0);
+  if (resolved.prefetch !== undefined) assertInteger('AmqpTransport prefetch', resolved.prefetch, 1, 65_535);
+  assertInteger('AmqpTransport priorityLevels', resolved.priorityLevels, 1, 256);
+  if (resolved.defaultMaxAttempts !== undefined) assertInteger('AmqpTransport defaultMaxAttempts', resolved.defaultMaxAttempts, 1);
+  assertInteger('AmqpTransport reconnect.initialDelayMs', resolved.reconnect.initialDelayMs, 0);
+  assertInteger('AmqpTransport reconnect.maxDelayMs', resolved.reconnect.maxDelayMs, resolved.reconnect.initialDelayMs);
+  assertInteger('AmqpTransport reconnect.startupRetries', resolved.reconnect.startupRetries, 0);
+  assertInteger('AmqpTransport publishTimeoutMs', resolved.publishTimeoutMs, 1);
+  assertInteger('AmqpTransport closeTimeoutMs', resolved.closeTimeoutMs, 0);
   return resolved;
-}
-
-function assertRange(name: string, value: number, min: number, max = Number.MAX_SAFE_INTEGER): void {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw new InvalidOptionsError(`AmqpTransport ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
-  }
 }

@@ -1,4 +1,5 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
+import { assertInteger } from '../../messages/assert-integer.js';
 import { InvalidTransportError } from '../../messages/errors.js';
 import type { TransportContext } from '../transport.interface.js';
 
@@ -87,9 +88,7 @@ export function resolveRedisOptions(options: RedisTransportOptions): ResolvedRed
     const value = resolved[name as keyof typeof LIMITS];
     // Only the options left to the bus can be unset here; they are checked by the bus.
     if (value === undefined) continue;
-    if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-      throw new InvalidTransportError(`RedisTransport option ${name} must be an integer in ${min}..${max}, got ${String(value)}`);
-    }
+    assertInteger(`RedisTransport option ${name}`, value, min, max, InvalidTransportError);
   }
   if (!/^rediss?:\/\//i.test(resolved.url)) {
     throw new InvalidTransportError('RedisTransport url must start with redis:// or rediss://');
