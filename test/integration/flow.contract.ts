@@ -162,7 +162,8 @@ export function flowContract(name: string, makeTransport: TransportFactory): voi
         const app = await start([Crowded], { concurrency: 1, maxQueueSize: 5, backpressure });
         const crowded = app.get(Crowded);
         const published = Array.from({ length: 30 }, (_, n) => app.bus.publish('crowd.evt', { n }));
-        await until(() => app.bus.getStats().queued >= 5);
+        // On a broker the 30 confirmed publishes may take a while to arrive under load.
+        await until(() => app.bus.getStats().queued >= 5, 20_000, 'a full local queue');
         crowded.gate.resolve();
         await Promise.all(published);
         await until(() => crowded.handled + app.bus.getStats().dropped === 30, 10_000);
