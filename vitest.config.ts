@@ -1,6 +1,8 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
+const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
+
 const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
 export default defineConfig({
@@ -18,8 +20,22 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['test/**/*.spec.ts', 'test/**/*.e2e-spec.ts'],
     testTimeout: 20_000,
     hookTimeout: 20_000,
+    // test/faults/ brings a project of its own.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.spec.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'integration',
+          include: ['test/integration/**/*.spec.ts'],
+          exclude: [...rabbitmqSpecs, 'test/faults/**', '**/node_modules/**'],
+        },
+      },
+      // One RabbitMQ spec file at a time: one restarts the broker, others measure timings.
+      { extends: true, test: { name: 'rabbitmq', include: rabbitmqSpecs, fileParallelism: false } },
+      { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
+    ],
   },
 });
