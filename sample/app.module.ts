@@ -6,6 +6,7 @@ import { MessageBusGatewayModule } from 'nestjs-message-bus/websocket';
 import { AdminModule } from './admin/admin.module.js';
 import { LocalOperatorGuard } from './admin/local-operator.guard.js';
 import { DevicesModule } from './devices/devices.module.js';
+import { HomeModule } from './home/home.module.js';
 import { HistoryModule } from './history/history.module.js';
 import { OperationsModule } from './operations/operations.module.js';
 import { BusErrorFilter } from './http/bus-error.filter.js';
@@ -38,6 +39,8 @@ import { SpeechModule } from './speech/speech.module.js';
     AdminModule,
     // GET /health (Terminus) and GET /metrics (Prometheus).
     OperationsModule,
+    // GET /: an index of the routes above.
+    HomeModule,
   ],
   providers: [{ provide: APP_FILTER, useClass: BusErrorFilter }],
 })

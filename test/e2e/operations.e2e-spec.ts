@@ -8,6 +8,28 @@ describe('sample: operating the bus', () => {
   });
   afterEach(() => sample.close());
 
+  it('GET / answers with an index of the routes, not a 404', async () => {
+    const { body } = await sample.http.get('/').expect(200);
+    expect(body).toMatchObject({ name: 'voice-assistant', websocket: '/bus-events', console: '/bus-admin' });
+    expect(body.routes).toEqual(
+      expect.arrayContaining([
+        { method: 'GET', path: '/' },
+        { method: 'POST', path: '/speak' },
+        { method: 'GET', path: '/messages' },
+        { method: 'POST', path: '/devices/:id/switch' },
+        { method: 'GET', path: '/health' },
+        { method: 'GET', path: '/metrics' },
+        { method: 'GET', path: '/bus-admin/dead-letters' },
+      ]),
+    );
+    // Every listed route exists: none answers 404.
+    for (const { method, path } of body.routes as { method: string; path: string }[]) {
+      if (method !== 'GET' || path.includes(':') || path.startsWith('/bus-admin')) continue;
+      const { status } = await sample.http.get(path);
+      expect(status, path).not.toBe(404);
+    }
+  });
+
   it('GET /health reports the bus up, with details', async () => {
     const { body } = await sample.http.get('/health').expect(200);
     expect(body).toMatchObject({
