@@ -4,7 +4,7 @@ export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
 export type { CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
-export { BusSession, type SessionHandler } from './dispatch/bus-session.js';
+export { BusSession, type SessionDefaults, type SessionHandler } from './dispatch/bus-session.js';
 export { DeadLetters } from './dispatch/dead-letters.js';
 export type { BusStats } from './dispatch/bus-stats.js';
 export type { BackpressureStrategy } from './dispatch/dispatcher.js';

@@ -1,5 +1,5 @@
 import { BusEngine } from './dispatch/bus-engine.js';
-import { BusSession, split } from './dispatch/bus-session.js';
+import { BusSession, split, type SessionDefaults } from './dispatch/bus-session.js';
 import type { BusStats } from './dispatch/bus-stats.js';
 import { DeadLetters } from './dispatch/dead-letters.js';
 import { resolveEngineOptions, type CoreBusOptions, type LoggerFactory } from './dispatch/engine-options.js';
@@ -77,12 +77,15 @@ export class MessageBus {
     return this.#engine.query<R>(queryOrTopic, payload, opts);
   }
 
-  /** Opens a session: its messages carry `id` (new if omitted) and its handlers see only them. */
-  session(id: string = newMessageId()): BusSession {
+  /**
+   * Opens a session: its messages carry `id` (new if omitted) and its handlers see only them;
+   * `defaults` (a `correlationId`, `headers`) go on every message it sends unless that message's options say otherwise.
+   */
+  session(id: string = newMessageId(), defaults?: SessionDefaults): BusSession {
     if (typeof id !== 'string' || id.length === 0 || id.length > 255) {
       throw new InvalidOptionsError(`A session id must be a string of 1..255 chars, got ${JSON.stringify(id)}`);
     }
-    return new BusSession(this.#engine, id);
+    return new BusSession(this.#engine, id, defaults);
   }
 
   /** Counters and gauges of this instance. */

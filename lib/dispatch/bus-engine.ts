@@ -88,6 +88,11 @@ export class BusEngine implements DispatchEffects {
     this.registry.remove(handler);
   }
 
+  /** Whether publishing writes trace context (OpenTelemetry is registered). */
+  get traced(): boolean {
+    return this.instrumentation.tracer !== undefined;
+  }
+
   /** Installs metrics and tracing hooks (before start). */
   instrument(instrumentation: Instrumentation): void {
     this.instrumentation = instrumentation;

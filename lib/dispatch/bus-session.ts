@@ -4,6 +4,9 @@ import { topicOf } from '../messages/topic.decorator.js';
 import type { BusEngine } from './bus-engine.js';
 import type { RegisteredHandler } from './handler.js';
 
+/** What every message a session sends carries unless its own options say otherwise. @publicApi */
+export type SessionDefaults = Pick<PublishOptions, 'correlationId' | 'headers'>;
+
 /** A session handler: the payload and its context. @publicApi */
 export type SessionHandler<T = unknown> = (payload: T, context: MessageContext) => unknown;
 
@@ -20,6 +23,7 @@ export class BusSession implements AsyncDisposable {
   constructor(
     private readonly engine: BusEngine,
     readonly id: string,
+    private readonly defaults: SessionDefaults = {},
   ) {}
 
   publish(event: object, options?: PublishOptions): Promise<void>;
@@ -83,7 +87,13 @@ export class BusSession implements AsyncDisposable {
   }
 
   private stamp<O extends PublishOptions>(options: O | undefined): O {
-    return { ...(options as O), sessionId: this.id };
+    const { correlationId, headers } = this.defaults;
+    return {
+      correlationId,
+      ...(options as O),
+      headers: headers === undefined ? options?.headers : { ...headers, ...options?.headers },
+      sessionId: this.id,
+    };
   }
 }
 

@@ -1,9 +1,9 @@
 import { Scope, type Provider } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
 import { MESSAGE_CONTEXT } from '../constants.js';
-import { BusSession } from '../dispatch/bus-session.js';
+import { BusSession, type SessionDefaults } from '../dispatch/bus-session.js';
 import { BusMessageContext } from '../dispatch/message-context.js';
-import { MessageBus } from '../message-bus.js';
+import { engineOf, MessageBus } from '../message-bus.js';
 
 /** What a request-scoped `BusSession` needs of an HTTP request (Express or Fastify's raw one). */
 interface HttpRequestLike {
@@ -12,6 +12,11 @@ interface HttpRequestLike {
   raw?: HttpRequestLike;
   once?(event: 'close', listener: () => void): unknown;
 }
+
+// Longer values are not ids; they would bloat every envelope.
+const MAX_ID_LENGTH = 255;
+// W3C trace context headers, carried on when the bus traces.
+const TRACE_HEADERS = ['traceparent', 'tracestate'];
 
 /** The context of the message a request-scoped provider was created for. */
 export const messageContextProvider: Provider = {
@@ -24,7 +29,7 @@ export const messageContextProvider: Provider = {
 /**
  * A `BusSession` bound to what the provider was created for: the message being handled (its
  * session id, closed once its handlers finished) or the HTTP request (`x-session-id`, else a new
- * id; closed when the response ends).
+ * id; `x-correlation-id` and, when tracing, `traceparent` go on what it sends; closed when the response ends).
  */
 export const sessionProvider: Provider = {
   provide: BusSession,
@@ -36,11 +41,29 @@ export const sessionProvider: Provider = {
       return session;
     }
     const http = request as HttpRequestLike | undefined;
-    const header = http?.headers?.['x-session-id'] ?? http?.raw?.headers?.['x-session-id'];
-    const session = bus.session(typeof header === 'string' && header.length > 0 ? header : undefined);
+    const session = bus.session(idHeader(http, 'x-session-id'), requestDefaults(http, engineOf(bus).traced));
     const ended = http?.res ?? http?.raw ?? http;
     ended?.once?.('close', () => void session.close());
     return session;
   },
   inject: [REQUEST, MessageBus],
 };
+
+function header(http: HttpRequestLike | undefined, name: string): string | undefined {
+  const value = http?.headers?.[name] ?? http?.raw?.headers?.[name];
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+function idHeader(http: HttpRequestLike | undefined, name: string): string | undefined {
+  const value = header(http, name);
+  return value !== undefined && value.length <= MAX_ID_LENGTH ? value : undefined;
+}
+
+function requestDefaults(http: HttpRequestLike | undefined, traced: boolean): SessionDefaults {
+  const headers: Record<string, string> = {};
+  for (const name of traced ? TRACE_HEADERS : []) {
+    const value = header(http, name);
+    if (value !== undefined) headers[name] = value;
+  }
+  return { correlationId: idHeader(http, 'x-correlation-id'), headers: Object.keys(headers).length > 0 ? headers : undefined };
+}

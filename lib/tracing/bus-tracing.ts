@@ -38,12 +38,15 @@ export class BusTracing implements MessageTracer {
   publishing(envelope: Envelope): void {
     const { api } = this;
     const operation = envelope.kind === 'event' ? 'publish' : 'send';
+    // The active span is the parent; without one, a `traceparent` the publisher passed in the headers (an HTTP caller's).
+    const active = api.context.active();
+    const parent = api.trace.getSpan(active) === undefined ? api.propagation.extract(active, envelope.headers) : active;
     const span = this.tracer.startSpan(
       `${operation} ${envelope.topic}`,
       { kind: api.SpanKind.PRODUCER, attributes: this.attributes(envelope, operation) },
-      api.context.active(),
+      parent,
     );
-    api.propagation.inject(api.trace.setSpan(api.context.active(), span), envelope.headers);
+    api.propagation.inject(api.trace.setSpan(parent, span), envelope.headers);
     span.end();
   }
 

@@ -1,10 +1,11 @@
-import { Controller, Get, Inject, Injectable, Scope } from '@nestjs/common';
+import { Controller, Get, Inject, Injectable, Post, Scope, type INestApplication } from '@nestjs/common';
 import { ContextIdFactory, REQUEST, type ContextId, type ContextIdStrategy, type HostComponentInfo } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import request from 'supertest';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   BusSession,
+  CommandHandler,
   EventHandler,
   MESSAGE_CONTEXT,
   MessageBus,
@@ -12,8 +13,10 @@ import {
   QueryHandler,
   type MessageContext,
 } from 'nestjs-message-bus';
+import { recordBus } from 'nestjs-message-bus/testing';
 import { engineOf } from '../../lib/message-bus.js';
 import { AppTracker, CollectingLogger, until } from '../support/bus-app.js';
+import { registerTracing } from './observability/traced-chain.js';
 
 let created = 0;
 
@@ -103,6 +106,34 @@ class SessionController {
     this.session.on('session.reply', () => undefined);
     return { id: this.session.id };
   }
+}
+
+@Controller()
+class OrderController {
+  constructor(private readonly session: BusSession) {}
+  @Post('orders')
+  async place() {
+    await this.session.send('http.order', {});
+    await this.session.publish('http.audit', {}, { correlationId: 'chosen-by-caller' });
+    return { ok: true };
+  }
+}
+
+@Injectable()
+class OrderHandler {
+  @CommandHandler('http.order')
+  async handle(_: unknown, context: MessageContext) {
+    await context.bus.publish('http.ordered', {});
+  }
+}
+
+async function startHttpApp(providers: (new (...args: never[]) => unknown)[] = [OrderHandler]): Promise<INestApplication> {
+  const module = await Test.createTestingModule({ imports: [MessageBusModule.forRoot('memory://')], controllers: [OrderController], providers })
+    .setLogger(new CollectingLogger())
+    .compile();
+  const app = module.createNestApplication();
+  await app.init();
+  return app;
 }
 
 function sessionHandlers(bus: MessageBus): number {
@@ -196,5 +227,67 @@ describe('request-bound sessions', () => {
     } finally {
       await app.close();
     }
+  });
+});
+
+describe('the correlation of an HTTP request', () => {
+  let app: INestApplication | undefined;
+  afterEach(async () => {
+    await app?.close();
+    app = undefined;
+  });
+
+  it('x-correlation-id becomes the correlation of what its session sends, and of the follow-ups', async () => {
+    app = await startHttpApp();
+    const recorder = recordBus(app.get(MessageBus));
+    await request(app.getHttpServer()).post('/orders').set('x-correlation-id', 'req-7f3a').set('x-session-id', 'tab-2').expect(201);
+    const [order] = await recorder.waitFor('http.order');
+    const [followUp] = await recorder.waitFor('http.ordered');
+    expect(order).toMatchObject({ correlationId: 'req-7f3a', sessionId: 'tab-2' });
+    expect(followUp).toMatchObject({ correlationId: 'req-7f3a', sessionId: 'tab-2', causationId: order.id });
+    // A message's own option still wins.
+    expect(recorder.published('http.audit')[0].correlationId).toBe('chosen-by-caller');
+  });
+
+  it('without the header (or with one too long to be an id), each message starts its own correlation', async () => {
+    app = await startHttpApp();
+    const recorder = recordBus(app.get(MessageBus));
+    await request(app.getHttpServer()).post('/orders').expect(201);
+    await request(app.getHttpServer()).post('/orders').set('x-correlation-id', 'x'.repeat(256)).expect(201);
+    const orders = await recorder.waitFor('http.order', { count: 2 });
+    expect(orders.map((order) => order.correlationId)).toEqual(orders.map((order) => order.id));
+    // Tracing is off here: a traceparent of the request does not travel.
+    expect(orders.every((order) => order.headers.traceparent === undefined)).toBe(true);
+  });
+
+  describe('with OpenTelemetry registered', () => {
+    let tracing: ReturnType<typeof registerTracing>;
+    beforeAll(() => {
+      tracing = registerTracing();
+    });
+    afterAll(() => tracing.unregister());
+
+    it("the request's traceparent is the parent of the spans of what its session sends", async () => {
+      app = await startHttpApp();
+      const recorder = recordBus(app.get(MessageBus));
+      const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
+      const callerSpan = '00f067aa0ba902b7';
+      await request(app.getHttpServer())
+        .post('/orders')
+        .set('traceparent', `00-${traceId}-${callerSpan}-01`)
+        .set('x-correlation-id', 'req-traced')
+        .expect(201);
+      const [order] = await recorder.waitFor('http.order');
+      await recorder.waitFor('http.ordered');
+      expect(order.correlationId).toBe('req-traced');
+      expect(order.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      expect(order.headers.traceparent).not.toContain(callerSpan);
+      await until(() => tracing.exporter.getFinishedSpans().some((span) => span.name === 'publish http.ordered'));
+      const spans = tracing.exporter.getFinishedSpans();
+      const send = spans.find((span) => span.name === 'send http.order');
+      expect(send?.spanContext().traceId).toBe(traceId);
+      expect(send?.parentSpanContext?.spanId).toBe(callerSpan);
+      expect(spans.find((span) => span.name === 'publish http.ordered')?.spanContext().traceId).toBe(traceId);
+    });
   });
 });
