@@ -25,13 +25,13 @@ export { isBusContext } from './nest/bus-context.js';
 export { BUS_CONTEXT_TYPE, MESSAGE_CONTEXT } from './constants.js';
 
 // Messages and results
-export type {
-  Envelope,
+export {
   MessageContext,
-  MessageKind,
-  MessageOrigin,
-  PublishOptions,
-  RequestOptions,
+  type Envelope,
+  type MessageKind,
+  type MessageOrigin,
+  type PublishOptions,
+  type RequestOptions,
 } from './messages/envelope.js';
 export type { CommandResult, QueryResult } from './messages/results.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';

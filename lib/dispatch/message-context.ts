@@ -1,8 +1,8 @@
-import type { Envelope, MessageContext } from '../messages/envelope.js';
+import { MessageContext, type Envelope } from '../messages/envelope.js';
 import type { MessageBus } from '../message-bus.js';
 
 /** The context handed to handlers; one per delivery, shared by the handlers of that delivery. */
-export class BusMessageContext implements MessageContext {
+export class BusMessageContext extends MessageContext {
   readonly topic: string;
   readonly attempt: number;
   readonly correlationId: string;
@@ -13,6 +13,7 @@ export class BusMessageContext implements MessageContext {
     readonly envelope: Envelope,
     readonly bus: MessageBus,
   ) {
+    super();
     this.topic = envelope.topic;
     this.attempt = envelope.attempt;
     this.correlationId = envelope.correlationId;

@@ -62,17 +62,19 @@ export interface RequestOptions extends PublishOptions {
 }
 
 /**
- * What a handler receives as its second argument.
+ * What a handler receives as its second argument. A class, not an interface, so it can type a
+ * parameter of a decorated handler under `isolatedModules` + `emitDecoratorMetadata` (Nest's
+ * CLI defaults) with a plain import; the bus creates the instances.
  * @publicApi
  */
-export interface MessageContext {
-  readonly envelope: Envelope;
-  readonly topic: string;
-  readonly attempt: number;
-  readonly correlationId: string;
-  readonly sessionId?: string;
+export abstract class MessageContext {
+  abstract readonly envelope: Envelope;
+  abstract readonly topic: string;
+  abstract readonly attempt: number;
+  abstract readonly correlationId: string;
+  abstract readonly sessionId?: string;
   /** The bus, to publish follow-up messages (they inherit correlation and session). */
-  readonly bus: MessageBus;
+  abstract readonly bus: MessageBus;
 }
 
 /** Headers the bus reserves for itself. */

@@ -10,8 +10,8 @@ import {
   MESSAGE_CONTEXT,
   MessageBus,
   MessageBusModule,
+  MessageContext,
   QueryHandler,
-  type MessageContext,
 } from 'nestjs-message-bus';
 import { recordBus } from 'nestjs-message-bus/testing';
 import { engineOf } from '../../lib/message-bus.js';
@@ -28,7 +28,11 @@ class PerMessage {
   @QueryHandler('scoped.who')
   async who(_: unknown, context: MessageContext) {
     await new Promise((resolve) => setTimeout(resolve, Math.random() * 5));
-    return { instance: this.instance, sameContext: this.context === context && this.request === context, id: context.envelope.id };
+    return {
+      instance: this.instance,
+      sameContext: this.context === context && this.request === context && context instanceof MessageContext,
+      id: context.envelope.id,
+    };
   }
 }
 
@@ -143,6 +147,10 @@ function sessionHandlers(bus: MessageBus): number {
 describe('request-scoped handlers', () => {
   const apps = new AppTracker();
   afterEach(() => apps.closeAll());
+
+  it('see MessageContext, a class, as the type of a decorated parameter (emitted metadata)', () => {
+    expect(Reflect.getMetadata('design:paramtypes', PerMessage.prototype, 'who')).toEqual([Object, MessageContext]);
+  });
 
   it('get a fresh instance per message, with MESSAGE_CONTEXT and REQUEST being its context', async () => {
     const app = await apps.start({ transport: 'memory://', providers: [PerMessage] });
