@@ -1,6 +1,6 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Fifo } from '../../dispatch/priority-queue.js';
-import type { Envelope } from '../../messages/envelope.js';
+import { bindingKey, type Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
@@ -260,8 +260,4 @@ export class AmqpConsumer implements Consumer {
     this.outstanding = 0;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
-}
-
-function bindingKey(binding: Binding): string {
-  return `${binding.kind} ${binding.pattern}`;
 }
