@@ -1,22 +1,21 @@
 import type { MessageBus } from '../message-bus.js';
 
-/** The kinds of message: an event fans out, a command is handled once, a query is answered. @publicApi */
+/** The kinds of message: an event fans out, a command is handled once, a query is answered. */
 export const MESSAGE_KINDS = ['event', 'command', 'query'] as const;
 
 /** What a message asks for; one of {@link MESSAGE_KINDS}. @publicApi */
 export type MessageKind = (typeof MESSAGE_KINDS)[number];
 
-/** Where a message can come from: this application, a non-bus producer, or the bus itself. @publicApi */
+/** Where a message can come from: this application, a non-bus producer, or the bus itself. */
 export const MESSAGE_ORIGINS = ['internal', 'external', 'system'] as const;
 
 /** Where a message came from; one of {@link MESSAGE_ORIGINS}. @publicApi */
 export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
 
-/** Message and handler priorities run from MIN_PRIORITY to MAX_PRIORITY, lower first. @publicApi */
+/** Message and handler priorities run from MIN_PRIORITY to MAX_PRIORITY, lower first. */
 export const MIN_PRIORITY = 0;
-/** @publicApi */
 export const MAX_PRIORITY = 99;
-/** The priority of a message or handler that names none. @publicApi */
+/** The priority of a message or handler that names none. */
 export const DEFAULT_PRIORITY = 50;
 
 /** The one key of a binding or ownership: a kind and a topic or pattern. */
