@@ -62,6 +62,7 @@ export { BusMetrics, type MetricsOptions } from './metrics/bus-metrics.js';
 
 // Transports
 export { MemoryTransport } from './transports/memory/memory.transport.js';
+export { TransportError } from './transports/shared/transport.error.js';
 export type {
   Binding,
   BusLogger,

@@ -1,12 +1,9 @@
-import type { Envelope, MessageKind, PublishOptions } from '../messages/envelope.js';
+import { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, type Envelope, type MessageKind, type PublishOptions } from '../messages/envelope.js';
 import { newMessageId } from '../messages/message-id.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import { assertTopic } from '../routing/topic.js';
 import { assertInteger } from '../messages/assert-integer.js';
 import { messageScope } from './message-scope.js';
-import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
-
-const DEFAULT_PRIORITY = 50;
 
 /**
  * A new envelope for a topic and payload, or for a `@Topic` instance (the instance is the payload).

@@ -1,15 +1,13 @@
 import { assertInteger } from '../messages/assert-integer.js';
 import { DuplicateHandlerError, InvalidHandlerError, InvalidOptionsError } from '../messages/errors.js';
-import { BusHeaders, type Envelope, type MessageKind } from '../messages/envelope.js';
+import { BusHeaders, DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, bindingKey, type Envelope, type MessageKind } from '../messages/envelope.js';
 import { assertPattern, hasWildcard } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
 import type { Binding, GroupSubscription } from '../transports/transport.interface.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { byPriority, RegisteredHandler, type HandlerSpec, type IdempotencyKey } from './handler.js';
-import { MAX_PRIORITY, MIN_PRIORITY } from './priority-queue.js';
 import { mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
-const DEFAULT_PRIORITY = 50;
 const NONE: readonly RegisteredHandler[] = Object.freeze([]);
 
 type KindTries = Record<MessageKind, TopicTrie<RegisteredHandler>>;
@@ -66,7 +64,7 @@ export class HandlerRegistry {
 
   add(spec: HandlerSpec): RegisteredHandler {
     const handler = this.resolve(spec);
-    const owned = handler.kind === 'event' ? [] : handler.patterns.map((topic) => `${handler.kind} ${topic}`);
+    const owned = handler.kind === 'event' ? [] : handler.patterns.map((pattern) => bindingKey({ kind: handler.kind, pattern }));
     for (const key of owned) {
       const existing = this.owners.get(key);
       if (existing) throw new DuplicateHandlerError(key.slice(handler.kind.length + 1), existing.id, handler.id);
@@ -87,7 +85,7 @@ export class HandlerRegistry {
     for (const pattern of handler.patterns) {
       if (handler.sessionId === undefined) {
         this.groups.get(handler.group)?.tries[handler.kind].remove(pattern, handler);
-        if (handler.kind !== 'event') this.owners.delete(`${handler.kind} ${pattern}`);
+        if (handler.kind !== 'event') this.owners.delete(bindingKey({ kind: handler.kind, pattern }));
       } else {
         const trie = this.sessions.get(handler.sessionId);
         trie?.remove(pattern, handler);
@@ -211,7 +209,7 @@ export class HandlerRegistry {
 
   private retain(group: string, binding: Binding): void {
     const bindings = (this.groups.get(group) as GroupHandlers).bindings;
-    const key = `${binding.kind} ${binding.pattern}`;
+    const key = bindingKey(binding);
     const entry = bindings.get(key);
     if (entry) {
       entry.handlers += 1;
@@ -223,7 +221,7 @@ export class HandlerRegistry {
 
   private release(group: string, binding: Binding): void {
     const bindings = this.groups.get(group)?.bindings;
-    const key = `${binding.kind} ${binding.pattern}`;
+    const key = bindingKey(binding);
     const entry = bindings?.get(key);
     if (!bindings || !entry) return;
     entry.handlers -= 1;

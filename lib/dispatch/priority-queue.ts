@@ -1,3 +1,5 @@
+import { MAX_PRIORITY, MIN_PRIORITY } from '../messages/envelope.js';
+
 /** A FIFO on a growable ring buffer: O(1) push and shift without `Array.shift`'s copying. */
 export class Fifo<T> {
   private items: (T | undefined)[] = new Array(16);
@@ -46,11 +48,6 @@ export class Fifo<T> {
     this.head = 0;
   }
 }
-
-/** Lowest priority number that can be queued. */
-export const MIN_PRIORITY = 0;
-/** Highest priority number that can be queued. */
-export const MAX_PRIORITY = 99;
 
 /**
  * A bucket queue over priorities 0..99: one FIFO per priority and a bitmap of the non-empty

@@ -1,10 +1,27 @@
 import type { MessageBus } from '../message-bus.js';
 
-/** What a message asks for: an event fans out, a command is handled once, a query is answered. @publicApi */
-export type MessageKind = 'event' | 'command' | 'query';
+/** The kinds of message: an event fans out, a command is handled once, a query is answered. */
+export const MESSAGE_KINDS = ['event', 'command', 'query'] as const;
 
-/** Where a message came from: this application, a non-bus producer, or the bus itself. @publicApi */
-export type MessageOrigin = 'internal' | 'external' | 'system';
+/** What a message asks for; one of {@link MESSAGE_KINDS}. @publicApi */
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+
+/** Where a message can come from: this application, a non-bus producer, or the bus itself. */
+export const MESSAGE_ORIGINS = ['internal', 'external', 'system'] as const;
+
+/** Where a message came from; one of {@link MESSAGE_ORIGINS}. @publicApi */
+export type MessageOrigin = (typeof MESSAGE_ORIGINS)[number];
+
+/** Message and handler priorities run from MIN_PRIORITY to MAX_PRIORITY, lower first. */
+export const MIN_PRIORITY = 0;
+export const MAX_PRIORITY = 99;
+/** The priority of a message or handler that names none. */
+export const DEFAULT_PRIORITY = 50;
+
+/** The one key of a binding or ownership: a kind and a topic or pattern. */
+export function bindingKey(binding: { kind: MessageKind; pattern: string }): string {
+  return `${binding.kind} ${binding.pattern}`;
+}
 
 /**
  * A message as it travels: the payload plus routing, correlation and retry state.

@@ -3,7 +3,7 @@ import type { BusEngine } from '../dispatch/bus-engine.js';
 import type { RegisteredHandler } from '../dispatch/handler.js';
 import type { MessageMetrics } from '../dispatch/instrumentation.js';
 import type { DeadLetterReason } from '../messages/dead-letter.js';
-import type { Envelope, MessageKind } from '../messages/envelope.js';
+import { MESSAGE_KINDS, type Envelope, type MessageKind } from '../messages/envelope.js';
 import { BoundedLabel } from './bounded-label.js';
 import { ExportedHistogram, type HistogramSeries } from './exported-histogram.js';
 import { LiteHistogram } from './lite-histogram.js';
@@ -42,7 +42,6 @@ class HandlerCounts {
 
 type KindCounts = Record<MessageKind, number>;
 type Sample = { labels: Record<string, string>; value: number };
-const KINDS: readonly MessageKind[] = ['event', 'command', 'query'];
 
 /**
  * The bus's Prometheus metrics. Messages only bump plain numbers; prom-client reads them when
@@ -86,7 +85,7 @@ export class BusMetrics implements MessageMetrics {
     counter('messages_duplicate_total', 'Redelivered messages an idempotent handler skipped.', handlerLabels, perHandler('duplicates'));
     counter('messages_dead_lettered_total', 'Messages sent to the dead letters.', ['kind', 'handler', 'reason'], () => this.deadLetteredBy.values());
     counter('messages_dropped_total', 'Events dropped by backpressure (drop-oldest).', ['kind'], () =>
-      KINDS.filter((kind) => this.droppedByKind[kind] > 0).map((kind) => ({ labels: { kind }, value: this.droppedByKind[kind] })),
+      MESSAGE_KINDS.filter((kind) => this.droppedByKind[kind] > 0).map((kind) => ({ labels: { kind }, value: this.droppedByKind[kind] })),
     );
     const histogram = (name: string, help: string, pick: (counts: HandlerCounts) => LiteHistogram) =>
       new ExportedHistogram(
@@ -218,7 +217,7 @@ export class BusMetrics implements MessageMetrics {
 function byKindAndTopic(byTopic: Map<string, KindCounts>): Sample[] {
   const samples: Sample[] = [];
   for (const [topic, counts] of byTopic) {
-    for (const kind of KINDS) if (counts[kind] > 0) samples.push({ labels: { kind, topic }, value: counts[kind] });
+    for (const kind of MESSAGE_KINDS) if (counts[kind] > 0) samples.push({ labels: { kind, topic }, value: counts[kind] });
   }
   return samples;
 }

@@ -4,9 +4,14 @@ const MAX_LENGTH = 255;
 const TOPIC = /^[A-Za-z0-9_:-]+(?:\.[A-Za-z0-9_:-]+)*$/;
 const PATTERN_WORD = /^(?:[A-Za-z0-9_:-]+|\*|#)$/;
 
+/** True when `topic` is a publishable topic. */
+export function isTopic(topic: unknown): topic is string {
+  return typeof topic === 'string' && topic.length <= MAX_LENGTH && TOPIC.test(topic);
+}
+
 /** Throws {@link InvalidTopicError} unless `topic` is a publishable topic. */
 export function assertTopic(topic: unknown): asserts topic is string {
-  if (typeof topic !== 'string' || topic.length > MAX_LENGTH || !TOPIC.test(topic)) {
+  if (!isTopic(topic)) {
     throw new InvalidTopicError(
       `Invalid topic ${JSON.stringify(topic)}: words of [A-Za-z0-9_:-] joined by ".", 1..${MAX_LENGTH} chars`,
     );

@@ -1,18 +1,7 @@
 import { InvalidTransportError } from '../messages/errors.js';
 import { MemoryTransport } from './memory/memory.transport.js';
+import { maskUrl } from './shared/credentials.js';
 import type { Transport } from './transport.interface.js';
-
-/** The URL with its password (and any `password` query parameter) replaced by `***`. */
-export function maskUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    if (parsed.searchParams.has('password')) parsed.searchParams.set('password', '***');
-    return parsed.toString();
-  } catch {
-    return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
-  }
-}
 
 /**
  * The transport a URL names; the scheme picks it. Broker transports are imported only when

@@ -15,7 +15,9 @@ import { AmqpNames, delayBucket, type DelayTarget } from './amqp-names.js';
 import type { ResolvedAmqpOptions } from './amqp-options.js';
 import { AmqpPublisher, DIRECT_REPLY_TO } from './amqp-publisher.js';
 import { AmqpTopology } from './amqp-topology.js';
-import { AmqpTransportError } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
+import { showOnly } from '../shared/credentials.js';
+import { TransportDeadLetters } from '../shared/transport-dead-letter.js';
 import { EnvelopeMapping, type OutgoingMessage } from './envelope-mapping.js';
 
 const routedCount = (routed: boolean): number => (routed ? 1 : 0);
@@ -56,18 +58,25 @@ export class AmqpConnection implements TransportConnection {
       mapping: parts.mapping,
       names: parts.names,
       deadLetters: parts.deadLetters,
+      transportLetters: new TransportDeadLetters(parts.deadLetters, (letter) => context.onDeadLettered(letter), context.logger, (error) =>
+        parts.link.describe(error),
+      ),
       prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
-      onDeadLettered: (letter) => context.onDeadLettered(letter),
       track: (change) => this.track(change),
     };
+    // The amqplib connection below keeps what it was opened with.
+    showOnly(this, () => `AmqpConnection { url: '${options.maskedUrl}', instanceId: '${context.instanceId}' }`);
   }
 
   /** Connects, declares the exchanges and starts the publisher; closes everything again on failure. */
   static async open(options: ResolvedAmqpOptions, context: TransportContext): Promise<AmqpConnection> {
     const { logger } = context;
     const names = new AmqpNames(options.exchange, options.queuePrefix);
-    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, context.maxPayloadBytes);
+    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, {
+      maxPayloadBytes: context.maxPayloadBytes,
+      maxPayloadDepth: options.maxPayloadDepth,
+    });
     const link = await AmqpLink.open(options, `${context.serviceName}.${context.instanceId}`, logger);
     try {
       const topology = new AmqpTopology(link, names, options.priorityLevels, options.publishTimeoutMs, logger);

@@ -1,10 +1,10 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
 import { Fifo } from '../../dispatch/priority-queue.js';
-import type { Envelope } from '../../messages/envelope.js';
+import { bindingKey, type Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
-import { newMessageId } from '../../messages/message-id.js';
+import { quoted } from '../../messages/inbound.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
-import type { DeadLetter } from '../../messages/dead-letter.js';
+import type { TransportDeadLetters } from '../shared/transport-dead-letter.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
@@ -18,10 +18,10 @@ export interface ConsumerDeps {
   mapping: EnvelopeMapping;
   names: AmqpNames;
   deadLetters: AmqpDeadLetterStore;
+  /** Writes the letters the transport makes itself. */
+  transportLetters: TransportDeadLetters;
   prefetch: number;
   logger: BusLogger;
-  /** Tells the bus about a letter the transport wrote itself. */
-  onDeadLettered(letter: DeadLetter): void;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
   track(change: Promise<unknown>): void;
 }
@@ -232,24 +232,12 @@ export class AmqpConsumer implements Consumer {
 
   private async deadLetterUndecodable(channel: Channel, message: ConsumeMessage, envelope: Envelope, error: Error): Promise<void> {
     const delivery = new AmqpDelivery(envelope, this.group, message, channel, this);
-    this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key "${message.fields.routingKey}"): ${error.message}`);
-    try {
-      const letter: DeadLetter = {
-        id: newMessageId(),
-        envelope,
-        reason: 'UNDECODABLE',
-        error: { message: error.message, code: 'UNDECODABLE' },
-        deadLetteredAt: Date.now(),
-        group: this.group,
-      };
-      await this.deps.deadLetters.add(letter);
-      this.deps.onDeadLettered(letter);
-      this.settle(delivery, 'ack');
-    } catch (failure) {
+    this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key ${quoted(message.fields.routingKey)}): ${error.message}`);
+    await this.deps.transportLetters.write(
+      { envelope, reason: 'UNDECODABLE', error: { message: error.message, code: 'UNDECODABLE' }, group: this.group },
       // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
-      this.deps.logger.error(`Could not store the undecodable message: ${this.deps.link.describe(failure)}; rejecting it`);
-      this.settle(delivery, 'reject');
-    }
+      { ack: () => this.settle(delivery, 'ack'), release: () => this.settle(delivery, 'reject') },
+    );
   }
 
   private channelLost(): void {
@@ -260,8 +248,4 @@ export class AmqpConsumer implements Consumer {
     this.outstanding = 0;
     for (const resolve of this.idleWaiters.splice(0)) resolve();
   }
-}
-
-function bindingKey(binding: Binding): string {
-  return `${binding.kind} ${binding.pattern}`;
 }

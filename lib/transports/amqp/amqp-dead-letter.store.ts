@@ -5,7 +5,7 @@ import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
 import type { AmqpPublisher } from './amqp-publisher.js';
 import type { AmqpTopology } from './amqp-topology.js';
-import { AmqpTransportError } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
 import { ChannelKeeper } from './channel-keeper.js';
 import { decodeDeadLetter, encodeDeadLetter } from './dead-letter-mapping.js';
 import type { EnvelopeMapping } from './envelope-mapping.js';

@@ -1,7 +1,7 @@
 import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { BusLogger } from '../transport.interface.js';
 import type { ResolvedAmqpOptions } from './amqp-options.js';
-import { AmqpTransportError, describeError } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
 
 /** Told when the link gains a connection (first or after a reconnect) and when it loses it. */
 export interface LinkListener {
@@ -56,7 +56,7 @@ export class AmqpLink {
         },
       });
     } catch (error) {
-      throw new AmqpTransportError(`Could not connect to RabbitMQ at ${options.maskedUrl}: ${describeError(error, options.url)}`);
+      throw new AmqpTransportError(`Could not connect to RabbitMQ at ${options.maskedUrl}: ${options.scrubber.message(error)}`);
     }
     const link = new AmqpLink(recovering, options, logger);
     try {
@@ -83,7 +83,7 @@ export class AmqpLink {
   }
 
   describe(error: unknown): string {
-    return describeError(error, this.options.url);
+    return this.options.scrubber.message(error);
   }
 
   /** Closes the connection (and with it every channel); idempotent. */

@@ -1,7 +1,8 @@
 import type { SocketOptions } from 'amqplib';
 import { assertInteger } from '../../messages/assert-integer.js';
 import { InvalidOptionsError, InvalidTransportError } from '../../messages/errors.js';
-import { maskUrl } from '../transport-url.js';
+import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
+import { CredentialScrubber, maskUrl, showOnly } from '../shared/credentials.js';
 
 /**
  * Options of {@link AmqpTransport}. Only `url` is required.
@@ -44,12 +45,16 @@ export interface AmqpTransportOptions {
   publishTimeoutMs?: number;
   /** How long `close` waits for handed-out deliveries to be acknowledged; default 5000 ms. */
   closeTimeoutMs?: number;
+  /** Deepest JSON nesting a received body may have; deeper ones are dead-lettered `UNDECODABLE`. Default 64. */
+  maxPayloadDepth?: number;
 }
 
 export interface ResolvedAmqpOptions {
   url: string;
   /** `url` with its password masked: the only form that goes into logs and errors. */
   maskedUrl: string;
+  /** Takes the credentials of `url` and `socket` out of any text shown. */
+  scrubber: CredentialScrubber;
   socket: SocketOptions;
   exchange: string;
   queuePrefix: string;
@@ -59,6 +64,7 @@ export interface ResolvedAmqpOptions {
   reconnect: { initialDelayMs: number; maxDelayMs: number; startupRetries: number };
   publishTimeoutMs: number;
   closeTimeoutMs: number;
+  maxPayloadDepth: number;
 }
 
 // AMQP 0-9-1 names: letters, digits, hyphen, underscore, period, colon; "amq." is reserved.
@@ -71,9 +77,11 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
     throw new InvalidTransportError(`AmqpTransport needs an amqp:// or amqps:// url, got ${JSON.stringify(typeof url === 'string' ? maskUrl(url) : url)}`);
   }
   const exchange = options.exchange ?? 'message-bus';
+  const scrubber = new CredentialScrubber(url, [options.socket?.passphrase, options.socket?.credentials?.password]);
   const resolved: ResolvedAmqpOptions = {
     url,
-    maskedUrl: maskUrl(url),
+    maskedUrl: scrubber.maskedUrl,
+    scrubber,
     socket: { noDelay: true, ...options.socket },
     exchange,
     queuePrefix: options.queuePrefix ?? exchange,
@@ -87,9 +95,11 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
     },
     publishTimeoutMs: options.publishTimeoutMs ?? 30_000,
     closeTimeoutMs: options.closeTimeoutMs ?? 5000,
+    maxPayloadDepth: options.maxPayloadDepth ?? DEFAULT_MAX_PAYLOAD_DEPTH,
   };
-  // Kept out of enumeration, so that logging or inspecting the options cannot show the password.
+  // Kept out of enumeration and out of any view, so logging or inspecting the options cannot show a credential.
   Object.defineProperty(resolved, 'url', { enumerable: false });
+  showOnly(resolved, () => ({ ...resolved, socket: maskedSocket(resolved.socket) }));
   for (const [name, value] of [['exchange', resolved.exchange], ['queuePrefix', resolved.queuePrefix]] as const) {
     if (!AMQP_NAME.test(value)) {
       throw new InvalidOptionsError(`AmqpTransport ${name} must be 1..200 chars of [A-Za-z0-9_.:-] not starting with "amq.", got "${value}"`);
@@ -103,5 +113,13 @@ export function resolveAmqpOptions(options: AmqpTransportOptions): ResolvedAmqpO
   assertInteger('AmqpTransport reconnect.startupRetries', resolved.reconnect.startupRetries, 0);
   assertInteger('AmqpTransport publishTimeoutMs', resolved.publishTimeoutMs, 1);
   assertInteger('AmqpTransport closeTimeoutMs', resolved.closeTimeoutMs, 0);
+  assertInteger('AmqpTransport maxPayloadDepth', resolved.maxPayloadDepth, 1, 1000);
   return resolved;
+}
+
+// TLS keys and passphrases are credentials too; only whether they are set is shown.
+function maskedSocket(socket: SocketOptions): object {
+  const masked: Record<string, unknown> = { ...socket };
+  for (const name of ['key', 'pfx', 'passphrase', 'credentials']) if (masked[name] !== undefined) masked[name] = '***';
+  return masked;
 }

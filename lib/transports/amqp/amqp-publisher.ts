@@ -2,7 +2,8 @@ import type { ConfirmChannel, Message, Options } from 'amqplib';
 import { Fifo } from '../../dispatch/priority-queue.js';
 import type { BusLogger } from '../transport.interface.js';
 import type { AmqpLink } from './amqp-link.js';
-import { AmqpTransportError, amqpCodeOf } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
+import { amqpCodeOf } from './amqp-transport.error.js';
 import { ChannelKeeper } from './channel-keeper.js';
 
 /** The pseudo-queue of RabbitMQ's direct reply-to; requests carry it as `replyTo`. */

@@ -4,7 +4,8 @@ import { DuplicateHandlerError } from '../../messages/errors.js';
 import type { Binding, BusLogger } from '../transport.interface.js';
 import type { AmqpLink } from './amqp-link.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames, type DelayTarget } from './amqp-names.js';
-import { AmqpTransportError, amqpCodeOf } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
+import { amqpCodeOf } from './amqp-transport.error.js';
 import { ChannelKeeper } from './channel-keeper.js';
 
 const PRECONDITION_FAILED = 406;

@@ -1,4 +1,5 @@
 import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
+import { showOnly } from '../shared/credentials.js';
 import { AmqpConnection } from './amqp-connection.js';
 import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options.js';
 
@@ -23,6 +24,7 @@ export class AmqpTransport implements Transport {
   /** Validates the options; does no I/O. */
   constructor(options: AmqpTransportOptions | string) {
     this.#options = resolveAmqpOptions(typeof options === 'string' ? { url: options } : options);
+    showOnly(this, () => ({ name: this.name, options: this.#options }));
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {

@@ -1,7 +1,7 @@
 import type { Channel, ChannelModel } from 'amqplib';
 import type { BusLogger } from '../transport.interface.js';
 import type { AmqpLink, LinkListener } from './amqp-link.js';
-import { AmqpTransportError } from './amqp-transport.error.js';
+import { AmqpTransportError } from '../shared/transport.error.js';
 
 /** What a kept channel is for: how to open it, what to declare on it, and whom to tell. */
 export interface ChannelSpec<C extends Channel> {

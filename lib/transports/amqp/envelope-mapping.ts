@@ -1,9 +1,11 @@
 import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
 import type { Codec } from '../../messages/codec.js';
-import { BusHeaders, type Envelope, type MessageOrigin } from '../../messages/envelope.js';
+import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
+import { isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
+import { isTopic } from '../../routing/topic.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames } from './amqp-names.js';
 
 /** AMQP headers carrying the envelope fields that have no AMQP property. */
@@ -22,13 +24,8 @@ export const EnvelopeHeaders = {
   timestamp: 'x-bus-timestamp',
 } as const;
 
-const RESERVED_PREFIX = 'x-bus-';
-const KINDS: readonly string[] = ['event', 'command', 'query'];
-const ORIGINS: readonly string[] = ['internal', 'external', 'system'];
-const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
 // What the broker adds when it dead-letters or redelivers a message.
 const BROKER_HEADER = /^(?:x-death|x-first-death-|x-last-death-|x-delivery-count)/;
-const DEFAULT_PRIORITY = 50;
 
 /** An AMQP message ready for `publish`. */
 export interface OutgoingMessage {
@@ -52,7 +49,7 @@ export class EnvelopeMapping {
     /** Broker priority levels; 1 means priorities are not used on the broker. */
     readonly priorityLevels: number,
     private readonly defaultMaxAttempts: number,
-    private readonly maxPayloadBytes: number,
+    private readonly limits: InboundLimits,
   ) {
     this.maxAmqpPriority = priorityLevels - 1;
   }
@@ -72,10 +69,10 @@ export class EnvelopeMapping {
   encode(envelope: Envelope, checkSize = true): OutgoingMessage {
     // A letter that could not be decoded keeps its raw bytes, and a replay sends them unchanged.
     const content = Buffer.isBuffer(envelope.payload) ? envelope.payload : this.codec.encode(envelope.payload);
-    if (checkSize && content.length > this.maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, this.maxPayloadBytes);
+    if (checkSize && content.length > this.limits.maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, this.limits.maxPayloadBytes);
     const headers: MessagePropertyHeaders = {};
     for (const key in envelope.headers) {
-      if (!key.startsWith(RESERVED_PREFIX) || key === BusHeaders.targetHandler) headers[key] = envelope.headers[key];
+      if (isUserHeader(key)) headers[key] = envelope.headers[key];
     }
     // The broker parses every header of every message: those equal to what decoding assumes
     // (first attempt, internal origin, a priority the AMQP priority gives back) are left out.
@@ -114,45 +111,70 @@ export class EnvelopeMapping {
   }
 
   /**
-   * The envelope of a received message; never throws. `original` is where a message the broker
-   * dead-lettered was first published (its `x-death` record): topic and kind come from there.
+   * The envelope of a received message by the inbound rule (`messages/inbound.ts`); never
+   * throws. `original` is where a message the broker dead-lettered was first published (its
+   * `x-death` record): topic and kind come from there. An undecodable message keeps its raw
+   * body (cut to a cap) as the payload, for its dead letter.
    */
   decode(message: Message, original?: { routingKey?: string; exchange?: string }): Decoded {
     const { properties, fields } = message;
-    const raw: MessagePropertyHeaders = properties.headers ?? {};
-    const fromBus = typeof raw[EnvelopeHeaders.kind] === 'string';
+    const wire = ownHeaders(properties.headers);
+    const fromBus = wire[EnvelopeHeaders.kind] !== undefined;
     const replyTo = stringOr(properties.replyTo, undefined);
     const messageId = stringOr(properties.messageId, undefined);
     const correlationId = stringOr(properties.correlationId, undefined);
     // A request is known by its correlation_id, which its reply must carry back.
-    const id = (replyTo === undefined ? (messageId ?? correlationId) : (correlationId ?? messageId)) ?? newMessageId();
-    const timestamp =
-      integerOr(raw[EnvelopeHeaders.timestamp], undefined) ?? (typeof properties.timestamp === 'number' ? properties.timestamp * 1000 : Date.now());
-    const envelope: Envelope = {
+    const wireId = replyTo === undefined ? (messageId ?? correlationId) : (correlationId ?? messageId);
+    const inbound = normalizeInbound(
+      {
+        topic: wire[EnvelopeHeaders.topic] ?? original?.routingKey ?? fields.routingKey,
+        payload: message.content,
+        headers: userHeaders(wire),
+        id: wireId,
+        kind: wire[EnvelopeHeaders.kind],
+        correlationId: wire[EnvelopeHeaders.correlationId] ?? (replyTo === undefined ? correlationId : undefined),
+        causationId: wire[EnvelopeHeaders.causationId],
+        sessionId: wire[EnvelopeHeaders.sessionId],
+        replyTo,
+        timestamp: wire[EnvelopeHeaders.timestamp],
+        origin: wire[EnvelopeHeaders.origin],
+        priority: wire[EnvelopeHeaders.priority],
+        deadline: wire[EnvelopeHeaders.deadline],
+        attempt: wire[EnvelopeHeaders.attempt],
+        maxAttempts: wire[EnvelopeHeaders.maxAttempts],
+      },
+      {
+        id: wireId ?? newMessageId(),
+        timestamp: typeof properties.timestamp === 'number' ? properties.timestamp * 1000 : Date.now(),
+        kind: this.names.kindOfExchange(original?.exchange ?? fields.exchange) ?? 'event',
+        origin: fromBus ? 'internal' : 'external',
+        priority: typeof properties.priority === 'number' ? this.fromAmqpPriority(properties.priority) : DEFAULT_PRIORITY,
+        maxAttempts: this.defaultMaxAttempts,
+        codec: this.codec,
+        limits: this.limits,
+      },
+    );
+    if (inbound.ok) return inbound;
+    return { ok: false, envelope: this.undecodable(message, wireId, wire), error: new Error(inbound.problem) };
+  }
+
+  /** What the dead letter of an undecodable message carries: its raw body, and its topic when valid. */
+  private undecodable(message: Message, wireId: string | undefined, wire: WireHeaders): Envelope {
+    const topic = wire[EnvelopeHeaders.topic] ?? message.fields.routingKey;
+    const id = wireId !== undefined && wireId.length <= MAX_ID_LENGTH ? wireId : newMessageId();
+    return {
       id,
-      topic: stringOr(raw[EnvelopeHeaders.topic], undefined) ?? original?.routingKey ?? fields.routingKey,
-      kind: oneOf(raw[EnvelopeHeaders.kind], KINDS) ?? this.names.kindOfExchange(original?.exchange ?? fields.exchange) ?? 'event',
-      payload: undefined,
-      headers: stringHeaders(raw),
-      correlationId: stringOr(raw[EnvelopeHeaders.correlationId], undefined) ?? (replyTo === undefined ? correlationId : undefined) ?? id,
-      causationId: stringOr(raw[EnvelopeHeaders.causationId], undefined),
-      sessionId: stringOr(raw[EnvelopeHeaders.sessionId], undefined),
-      replyTo,
-      timestamp,
-      origin: (oneOf(raw[EnvelopeHeaders.origin], ORIGINS) ?? (fromBus ? 'internal' : 'external')) as MessageOrigin,
-      priority: this.priorityOf(raw[EnvelopeHeaders.priority], properties.priority),
-      deadline: integerOr(raw[EnvelopeHeaders.deadline], undefined),
-      attempt: Math.max(1, integerOr(raw[EnvelopeHeaders.attempt], 1) as number),
-      maxAttempts: Math.max(1, integerOr(raw[EnvelopeHeaders.maxAttempts], this.defaultMaxAttempts) as number),
+      topic: isTopic(topic) ? topic : 'undecodable',
+      kind: 'event',
+      payload: truncatedRaw(message.content),
+      headers: userHeaders(wire),
+      correlationId: id,
+      timestamp: Date.now(),
+      origin: 'external',
+      priority: DEFAULT_PRIORITY,
+      attempt: 1,
+      maxAttempts: 1,
     };
-    try {
-      envelope.payload = this.codec.decode(message.content);
-      return { ok: true, envelope };
-    } catch (thrown) {
-      envelope.payload = message.content;
-      const reason = thrown instanceof Error ? thrown.message : String(thrown);
-      return { ok: false, envelope, error: new Error(`Body is not valid ${this.codec.contentType}: ${reason}`) };
-    }
   }
 
   encodeReply(requestId: string, result: QueryResult<unknown>): OutgoingMessage {
@@ -174,21 +196,26 @@ export class EnvelopeMapping {
       return undefined;
     }
   }
+}
 
-  private priorityOf(exact: unknown, amqpPriority: unknown): number {
-    const priority = integerOr(exact, undefined);
-    if (priority !== undefined && priority >= 0 && priority <= 99) return priority;
-    return typeof amqpPriority === 'number' ? this.fromAmqpPriority(amqpPriority) : DEFAULT_PRIORITY;
-  }
+/** The headers of a frame as own properties only, on an object without a prototype. */
+type WireHeaders = Record<string, unknown>;
+
+// amqplib builds the header table by assignment, so a `__proto__` header became a prototype:
+// only own keys are read, into an object that has none.
+function ownHeaders(raw: MessagePropertyHeaders | undefined): WireHeaders {
+  const headers: WireHeaders = Object.create(null);
+  if (raw === undefined || raw === null) return headers;
+  for (const key of Object.keys(raw)) if (!isUnsafeKey(key)) headers[key] = raw[key];
+  return headers;
 }
 
 /** User headers: string-like values, minus the bus's reserved ones and the broker's dead-letter bookkeeping. */
-function stringHeaders(raw: MessagePropertyHeaders): Record<string, string> {
+function userHeaders(wire: WireHeaders): Record<string, string> {
   const headers: Record<string, string> = {};
-  for (const key in raw) {
-    if (UNSAFE_KEYS.has(key) || BROKER_HEADER.test(key) || key === DELAY_QUEUE_HEADER) continue;
-    if (key.startsWith(RESERVED_PREFIX) && key !== BusHeaders.targetHandler) continue;
-    const value: unknown = raw[key];
+  for (const key in wire) {
+    if (!isUserHeader(key) || BROKER_HEADER.test(key) || key === DELAY_QUEUE_HEADER) continue;
+    const value: unknown = wire[key];
     if (typeof value === 'string') headers[key] = value;
     else if (typeof value === 'number' || typeof value === 'boolean') headers[key] = String(value);
     else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8');
@@ -198,12 +225,4 @@ function stringHeaders(raw: MessagePropertyHeaders): Record<string, string> {
 
 function stringOr<T extends string | undefined>(value: unknown, fallback: T): string | T {
   return typeof value === 'string' && value.length > 0 ? value : fallback;
-}
-
-function integerOr<T extends number | undefined>(value: unknown, fallback: T): number | T {
-  return typeof value === 'number' && Number.isSafeInteger(value) ? value : fallback;
-}
-
-function oneOf<T extends string>(value: unknown, allowed: readonly string[]): T | undefined {
-  return typeof value === 'string' && allowed.includes(value) ? (value as T) : undefined;
 }

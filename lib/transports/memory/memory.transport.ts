@@ -1,5 +1,5 @@
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
-import type { Envelope, MessageKind } from '../../messages/envelope.js';
+import { bindingKey, type Envelope, type MessageKind } from '../../messages/envelope.js';
 import { DuplicateHandlerError, PayloadTooLargeError } from '../../messages/errors.js';
 import { TopicTrie } from '../../routing/topic-trie.js';
 import type {
@@ -287,8 +287,4 @@ export class MemoryTransport implements Transport {
       purge: (filter: DeadLetterFilter = {}) => Promise.resolve(report(store.take(filter)).letters.length),
     };
   }
-}
-
-function bindingKey(binding: Binding): string {
-  return `${binding.kind} ${binding.pattern}`;
 }

@@ -1,7 +1,7 @@
 import type { BusLogger } from '../transport.interface.js';
 import type { BindingTable } from './binding-table.js';
 import type { BusScripts } from './redis-scripts.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 /**
  * Keeps a {@link BindingTable} in step with Redis: a snapshot at start and after every

@@ -1,8 +1,6 @@
-import type { MessageKind } from '../../messages/envelope.js';
+import { MESSAGE_KINDS, type MessageKind } from '../../messages/envelope.js';
 import { assertPattern } from '../../routing/topic.js';
 import { TopicTrie } from '../../routing/topic-trie.js';
-
-const KINDS: readonly MessageKind[] = ['event', 'command', 'query'];
 
 interface Route {
   kind: MessageKind;
@@ -73,7 +71,7 @@ export class BindingTable {
 
 function parseField(field: string): Route | undefined {
   const [kind, pattern, group, extra] = field.split('\n');
-  if (extra !== undefined || group === undefined || !KINDS.includes(kind as MessageKind)) return undefined;
+  if (extra !== undefined || group === undefined || !MESSAGE_KINDS.includes(kind as MessageKind)) return undefined;
   try {
     // A bad pattern written into Redis by hand must not break routing for the others.
     assertPattern(pattern);

@@ -4,7 +4,9 @@ import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { ConnectionOptions } from './redis-transport.options.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { EntryDecoding } from './stream-entry.js';
+import type { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** What the consumers of one connection share with it. */
 export interface ConsumerEnvironment {
@@ -18,6 +20,10 @@ export interface ConsumerEnvironment {
   readonly table: BindingTable;
   readonly scrubber: CredentialScrubber;
   readonly deadLetters: DeadLetterStore;
+  /** Writes the letters the transport makes itself. */
+  readonly transportLetters: TransportDeadLetters;
+  /** How entries read from the group streams are decoded: codec, defaults and inbound limits. */
+  readonly decoding: EntryDecoding;
   /** The consumer name of this instance in every group: its instance id. */
   readonly consumerName: string;
   /** How often holds are renewed and abandoned messages claimed: a third of the visibility timeout. */

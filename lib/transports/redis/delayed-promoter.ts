@@ -1,7 +1,7 @@
 import type { BusLogger } from '../transport.interface.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { EntryFields } from './stream-entry.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 // Due messages moved per script call; a full batch is followed by another call at once.
 const BATCH = 500;

@@ -163,7 +163,7 @@ export class GroupReader {
   private deliverOne(entry: Entry): void | Promise<void> {
     const key = this.holds.keyOf(entry);
     if (this.holds.has(key)) return;
-    const decoded = decodeEntry(entry.id, entry.fields, this.env.context.codec, this.env.options.defaultMaxAttempts);
+    const decoded = decodeEntry(entry.id, entry.fields, this.env.decoding);
     if (!decoded.ok) return this.holds.rejectUndecodable(entry, decoded.problem, decoded.raw);
     let envelope = decoded.envelope;
     if (entry.deliveries > 1) {

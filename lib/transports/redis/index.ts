@@ -1,4 +1,5 @@
 export { RedisTransport } from './redis.transport.js';
 export { RedisIdempotencyStore } from './redis-idempotency.store.js';
 export type { RedisTransportOptions } from './redis-transport.options.js';
+export { RedisTransportError } from '../shared/transport.error.js';
 export { TransportError } from './transport.error.js';

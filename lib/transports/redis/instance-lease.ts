@@ -2,7 +2,7 @@ import type { BusLogger } from '../transport.interface.js';
 import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 /**
  * Keeps this instance known to be alive (a lease renewed every third of `instanceTtlMs`) and

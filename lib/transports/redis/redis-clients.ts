@@ -1,7 +1,8 @@
+import { redisError } from './transport.error.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BusLogger } from '../transport.interface.js';
 import type { ResolvedRedisOptions } from './redis-transport.options.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** A connection to Redis: a standalone client, or a cluster client from `createClient`. */
 export type RedisClient = Redis | Cluster;
@@ -44,7 +45,7 @@ export class RedisClients {
       };
       const timer = setTimeout(() => {
         cleanup();
-        reject(this.scrubber.error(`Could not connect the ${role} connection within ${this.options.connectTimeoutMs} ms`, lastError));
+        reject(redisError(this.scrubber, `Could not connect the ${role} connection within ${this.options.connectTimeoutMs} ms`, lastError));
       }, this.options.connectTimeoutMs);
       const cleanup = (): void => {
         clearTimeout(timer);

@@ -20,8 +20,11 @@ import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
-import { encodeEntry, type EntryFields } from './stream-entry.js';
-import { TransportError, type CredentialScrubber } from './transport.error.js';
+import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
+import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
+import { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import { RedisTransportError } from '../shared/transport.error.js';
+import { redisError } from './transport.error.js';
 
 /**
  * Resolves with `value` once the I/O that arrived with it has been handled. Redis answers the
@@ -45,6 +48,8 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   readonly scripts: BusScripts;
   readonly consumerName: string;
   readonly maintenanceIntervalMs: number;
+  readonly decoding: EntryDecoding;
+  readonly transportLetters: TransportDeadLetters;
   /** Groups this instance has a reader for. */
   readonly readingGroups = new Set<string>();
   private readonly consumers = new Set<RedisConsumer>();
@@ -67,12 +72,22 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     this.consumerName = context.instanceId;
     this.replyAddress = keys.replyChannel(context.instanceId);
     this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
+    this.decoding = {
+      codec: context.codec,
+      defaultMaxAttempts: options.defaultMaxAttempts,
+      limits: { maxPayloadBytes: context.maxPayloadBytes, maxPayloadDepth: options.maxPayloadDepth },
+    };
     this.scripts = new BusScripts(client, keys);
     this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
+    this.transportLetters = new TransportDeadLetters(this.deadLetters, (letter) => context.onDeadLettered(letter), logger, (error) =>
+      scrubber.message(error),
+    );
     this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
     this.lease = new InstanceLease(client, this.scripts, keys, context.instanceId, options.instanceTtlMs, logger, scrubber, () => this.restore());
+    // Its clients hold the password in their own options.
+    showOnly(this, () => `RedisConnection { url: '${scrubber.maskedUrl}', instanceId: '${context.instanceId}' }`);
   }
 
   /** Connects, subscribes, reads the binding table and starts the background work. */
@@ -92,7 +107,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       await connection?.close().catch(() => undefined);
       client.disconnect();
       subscriber.disconnect();
-      throw error instanceof TransportError ? error : scrubber.error('Could not connect', error);
+      throw error instanceof RedisTransportError ? error : redisError(scrubber, 'Could not connect', error);
     }
   }
 
@@ -109,7 +124,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
           ? this.client.xadd(streams[0], 'NOMKSTREAM', '*', ...fields).then((id) => (id === null ? 0 : 1))
           : this.scripts.publish(streams, fields);
     const published = stored.catch((error: unknown) => {
-      throw this.scrubber.error(`Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})`, error);
+      throw redisError(this.scrubber, `Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})`, error);
     });
     return groups.some((group) => this.readingGroups.has(group)) ? published.then(afterPendingIo) : published;
   }
@@ -136,7 +151,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
         this.context.logger.warn(`${envelope.topic} (id=${envelope.id}) not delivered: group ${group} is gone`);
       }
     } catch (error) {
-      throw this.scrubber.error(`Could not schedule ${envelope.topic} (id=${envelope.id}) for group ${group}`, error);
+      throw redisError(this.scrubber, `Could not schedule ${envelope.topic} (id=${envelope.id}) for group ${group}`, error);
     }
   }
 
@@ -144,7 +159,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     try {
       await this.client.publish(address, this.context.codec.encode(reply));
     } catch (error) {
-      throw this.scrubber.error(`Could not reply to request ${reply.requestId}`, error);
+      throw redisError(this.scrubber, `Could not reply to request ${reply.requestId}`, error);
     }
   }
 
@@ -153,7 +168,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     try {
       await this.client.ping();
     } catch (error) {
-      throw this.scrubber.error('Ping failed', error);
+      throw redisError(this.scrubber, 'Ping failed', error);
     }
     return performance.now() - started;
   }

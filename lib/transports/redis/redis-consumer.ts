@@ -1,3 +1,4 @@
+import { redisError } from './transport.error.js';
 import { DuplicateHandlerError, InvalidOptionsError } from '../../messages/errors.js';
 import type { Binding, Consumer, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
@@ -57,7 +58,7 @@ export class RedisConsumer implements Consumer {
     const owned = await this.env.scripts.bind(binding.kind, binding.pattern, this.group, this.holder).catch((error: unknown) => {
       this.bindings.delete(field);
       this.env.table.remove(field);
-      throw this.env.scrubber.error(`Could not bind ${binding.kind} "${binding.pattern}" for group ${this.group}`, error);
+      throw redisError(this.env.scrubber, `Could not bind ${binding.kind} "${binding.pattern}" for group ${this.group}`, error);
     });
     if (owned !== undefined) {
       this.bindings.delete(field);
@@ -74,7 +75,7 @@ export class RedisConsumer implements Consumer {
     if (!this.bindings.delete(field)) return;
     this.env.table.remove(field);
     await this.env.scripts.unbind(binding.kind, binding.pattern, this.group).catch((error: unknown) => {
-      throw this.env.scrubber.error(`Could not unbind ${binding.kind} "${binding.pattern}" for group ${this.group}`, error);
+      throw redisError(this.env.scrubber, `Could not unbind ${binding.kind} "${binding.pattern}" for group ${this.group}`, error);
     });
   }
 
@@ -133,7 +134,7 @@ export class RedisConsumer implements Consumer {
     const { env } = this;
     const created = this.streams.map((stream) =>
       env.client.xgroup('CREATE', stream, this.group, '0', 'MKSTREAM').catch((error: unknown) => {
-        if (!String((error as Error).message).startsWith('BUSYGROUP')) throw env.scrubber.error(`Could not create ${stream}`, error);
+        if (!String((error as Error).message).startsWith('BUSYGROUP')) throw redisError(env.scrubber, `Could not create ${stream}`, error);
       }),
     );
     if (this.subscription.exclusive) created.push(env.client.hset(env.keys.exclusiveGroups, this.group, this.holder));

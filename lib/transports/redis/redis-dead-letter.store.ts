@@ -1,3 +1,4 @@
+import { redisError } from './transport.error.js';
 import type { Codec } from '../../messages/codec.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
 import type { DeadLetterStore, TransportContext } from '../transport.interface.js';
@@ -5,7 +6,7 @@ import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RawEntry, BusScripts } from './redis-scripts.js';
 import { decodeEntry, encodeEntry } from './stream-entry.js';
-import type { CredentialScrubber } from './transport.error.js';
+import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** The field of a dead-letter entry holding why and when; the envelope's fields follow it. */
 const LETTER_FIELD = 'deadLetter';
@@ -100,7 +101,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     try {
       return await work();
     } catch (error) {
-      throw this.scrubber.error(`Could not ${what}`, error);
+      throw redisError(this.scrubber, `Could not ${what}`, error);
     }
   }
 
@@ -151,7 +152,12 @@ export class RedisDeadLetterStore implements DeadLetterStore {
   }
 
   private toLetter(stored: StoredLetter): DeadLetter | undefined {
-    const decoded = decodeEntry(stored.entryId, stored.fields, this.codec, this.defaultMaxAttempts);
+    const decoded = decodeEntry(stored.entryId, stored.fields, {
+      codec: this.codec,
+      defaultMaxAttempts: this.defaultMaxAttempts,
+      limits: { maxPayloadBytes: Infinity, maxPayloadDepth: Infinity },
+      trusted: true,
+    });
     if (!decoded.ok) {
       this.context.logger.warn(`Dead letter ${stored.info.id} is unreadable (${decoded.problem}); skipped`);
       return undefined;

@@ -1,6 +1,8 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
 import { assertInteger } from '../../messages/assert-integer.js';
 import { InvalidTransportError } from '../../messages/errors.js';
+import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
+import { maskUrl, showOnly } from '../shared/credentials.js';
 import type { TransportContext } from '../transport.interface.js';
 
 /**
@@ -41,6 +43,8 @@ export interface RedisTransportOptions {
   closeTimeoutMs?: number;
   /** `maxAttempts` of an entry that carries none (written by another producer); default the module's `retry.maxAttempts`. */
   defaultMaxAttempts?: number;
+  /** Deepest JSON nesting a received payload may have; deeper ones are dead-lettered `UNDECODABLE`. Default 64. */
+  maxPayloadDepth?: number;
   /** Extra ioredis options for every connection (TLS, timeouts, `maxRetriesPerRequest`…). */
   redisOptions?: RedisOptions;
   /**
@@ -68,6 +72,7 @@ const DEFAULTS = {
   instanceTtlMs: 30_000,
   connectTimeoutMs: 10_000,
   closeTimeoutMs: 5_000,
+  maxPayloadDepth: DEFAULT_MAX_PAYLOAD_DEPTH,
 } as const;
 
 const LIMITS = {
@@ -79,6 +84,7 @@ const LIMITS = {
   connectTimeoutMs: [1, 3600_000],
   closeTimeoutMs: [0, 3600_000],
   defaultMaxAttempts: [1, 1_000_000],
+  maxPayloadDepth: [1, 1000],
 } satisfies Partial<Record<keyof RedisTransportOptions, [number, number]>>;
 
 /** Applies defaults and rejects unusable values (the constructor calls it: no I/O). */
@@ -96,7 +102,7 @@ export function resolveRedisOptions(options: RedisTransportOptions): ResolvedRed
   if (!/^[^\s*?[\]]{1,100}$/.test(resolved.prefix)) {
     throw new InvalidTransportError(`RedisTransport prefix must be 1..100 chars without spaces or glob characters`);
   }
-  return resolved;
+  return concealed(resolved);
 }
 
 function stripUndefined<T extends object>(options: T): Partial<T> {
@@ -105,9 +111,22 @@ function stripUndefined<T extends object>(options: T): Partial<T> {
 
 /** Fills in what defaults to the bus's own settings: prefetch from `concurrency`, attempts from `retry`. */
 export function connectionOptions(options: ResolvedRedisOptions, context: TransportContext): ConnectionOptions {
-  return {
+  return concealed({
     ...options,
+    url: options.url,
+    redisOptions: options.redisOptions,
     prefetch: options.prefetch ?? Math.max(256, 2 * context.concurrency),
     defaultMaxAttempts: options.defaultMaxAttempts ?? context.maxAttempts,
-  };
+  });
+}
+
+/** The options with `url` and `redisOptions` (which may hold a password) out of every view. */
+function concealed<T extends ResolvedRedisOptions>(options: T): T {
+  Object.defineProperty(options, 'url', { enumerable: false });
+  Object.defineProperty(options, 'redisOptions', { enumerable: false });
+  return showOnly(options, () => ({
+    ...options,
+    url: maskUrl(options.url),
+    redisOptions: options.redisOptions && { ...options.redisOptions, password: options.redisOptions.password && '***' },
+  }));
 }

@@ -1,7 +1,7 @@
 import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
 import { RedisConnection } from './redis-connection.js';
 import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
-import { CredentialScrubber, secretsOf } from './transport.error.js';
+import { CredentialScrubber, showOnly } from '../shared/credentials.js';
 
 /**
  * The bus on Redis Streams: durable, shared by every process and machine using the same Redis
@@ -17,14 +17,16 @@ import { CredentialScrubber, secretsOf } from './transport.error.js';
  */
 export class RedisTransport implements Transport {
   readonly name = 'redis';
-  private readonly options: ResolvedRedisOptions;
+  // An ES private field: inspecting or logging the transport cannot reveal the URL's password.
+  readonly #options: ResolvedRedisOptions;
 
   constructor(options: RedisTransportOptions = {}) {
-    this.options = resolveRedisOptions(options);
+    this.#options = resolveRedisOptions(options);
+    showOnly(this, () => ({ name: this.name, options: this.#options }));
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {
-    const secrets = [...secretsOf(this.options.url), this.options.redisOptions?.password];
-    return RedisConnection.open(this.options, context, new CredentialScrubber(this.options.url, secrets));
+    const scrubber = new CredentialScrubber(this.#options.url, [this.#options.redisOptions?.password]);
+    return RedisConnection.open(this.#options, context, scrubber);
   }
 }

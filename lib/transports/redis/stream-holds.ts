@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../../messages/dead-letter.js';
 import type { Envelope } from '../../messages/envelope.js';
-import { newMessageId } from '../../messages/message-id.js';
+import { quoted } from '../../messages/inbound.js';
 import { failure } from '../../messages/results.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { undecodableEnvelope } from './stream-entry.js';
@@ -144,7 +144,7 @@ export class StreamHolds {
   /** Dead-letters an entry that is not a valid envelope, with its raw fields, and acks it. */
   rejectUndecodable(entry: Entry, problem: string, raw: Record<string, string>): Promise<void> {
     const stream = this.streams[entry.band];
-    this.env.context.logger.warn(`Undecodable entry ${entry.id} in ${stream} dead-lettered: ${problem}`);
+    this.env.context.logger.warn(`Undecodable entry ${quoted(entry.id)} in ${stream} dead-lettered: ${problem}`);
     return this.deadLetter(entry, {
       envelope: undecodableEnvelope(entry.id, stream, raw),
       reason: 'UNDECODABLE',
@@ -162,15 +162,11 @@ export class StreamHolds {
   }
 
   private async deadLetter(entry: Entry, letter: Pick<DeadLetter, 'envelope' | 'reason' | 'error'>): Promise<void> {
-    try {
-      const stored: DeadLetter = { id: newMessageId(), deadLetteredAt: Date.now(), group: this.group, ...letter };
-      await this.env.deadLetters.add(stored);
-      this.env.context.onDeadLettered(stored);
-      this.queueAck(entry.band, entry.id);
-    } catch (error) {
+    await this.env.transportLetters.write(
+      { group: this.group, ...letter },
       // Left pending: it comes back after the visibility timeout and is tried again.
-      this.warn(`dead-letter entry ${entry.id}`, error);
-    }
+      { ack: () => this.queueAck(entry.band, entry.id), release: () => undefined },
+    );
   }
 
   private queueAck(band: number, id: string): void {

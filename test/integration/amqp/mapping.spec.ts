@@ -2,13 +2,13 @@ import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
 import { jsonCodec, type Envelope } from 'nestjs-message-bus';
 import { AmqpNames, delayBucket } from '../../../lib/transports/amqp/amqp-names.js';
-import { maskSecrets } from '../../../lib/transports/amqp/amqp-transport.error.js';
+import { CredentialScrubber } from '../../../lib/transports/shared/credentials.js';
 import { EnvelopeMapping } from '../../../lib/transports/amqp/envelope-mapping.js';
 
 // The pure parts of the RabbitMQ transport: no broker needed.
 
 const names = new AmqpNames('shop', 'shop');
-const mapping = new EnvelopeMapping(jsonCodec, names, 10, 3, 1024);
+const mapping = new EnvelopeMapping(jsonCodec, names, 10, 3, { maxPayloadBytes: 1024, maxPayloadDepth: 64 });
 
 const envelope = (overrides: Partial<Envelope> = {}): Envelope => ({
   id: 'id-1',
@@ -99,7 +99,8 @@ describe('RabbitMQ envelope mapping', () => {
 
   it('masks credentials in any text that mentions the URL', () => {
     const url = 'amqps://bus:S3cret-pw@rabbit:5671/prod';
-    expect(maskSecrets(`failed on ${url} (password S3cret-pw)`, url)).toBe('failed on amqps://bus:***@rabbit:5671/prod (password ***)');
-    expect(maskSecrets('to amqp://x:other@h/', url)).toBe('to amqp://x:***@h/');
+    const scrubber = new CredentialScrubber(url);
+    expect(scrubber.scrub(`failed on ${url} (password S3cret-pw)`)).toBe('failed on amqps://bus:***@rabbit:5671/prod (password ***)');
+    expect(scrubber.scrub('to amqp://x:other@h/')).toBe('to amqp://x:***@h/');
   });
 });
