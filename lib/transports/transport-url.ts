@@ -1,6 +1,6 @@
 import { InvalidTransportError } from '../messages/errors.js';
 import { MemoryTransport } from './memory/memory.transport.js';
-import type { Transport } from './transport.interface.js';
+import type { Transport, TransportServer } from './transport.interface.js';
 
 /** The URL with its password (and any `password` query parameter) replaced by `***`. */
 export function maskUrl(url: string): string {
@@ -12,6 +12,18 @@ export function maskUrl(url: string): string {
   } catch {
     return url.replace(/\/\/([^:/@]*):[^@/]*@/, '//$1:***@');
   }
+}
+
+/** The server a broker URL names, credentials and query left out. */
+export function serverOf(url: string): TransportServer {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { protocol: /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? 'unknown', host: 'unknown' };
+  }
+  const server: TransportServer = { protocol: parsed.protocol.slice(0, -1), host: parsed.host };
+  return parsed.pathname === '' || parsed.pathname === '/' ? server : { ...server, pathname: parsed.pathname };
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
+import { serverOf } from '../transport-url.js';
 import { AmqpConnection } from './amqp-connection.js';
 import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options.js';
 
@@ -23,6 +24,10 @@ export class AmqpTransport implements Transport {
   /** Validates the options; does no I/O. */
   constructor(options: AmqpTransportOptions | string) {
     this.#options = resolveAmqpOptions(typeof options === 'string' ? { url: options } : options);
+  }
+
+  get server(): TransportServer {
+    return serverOf(this.#options.url);
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {

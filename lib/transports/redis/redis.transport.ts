@@ -1,4 +1,5 @@
-import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
+import { serverOf } from '../transport-url.js';
 import { RedisConnection } from './redis-connection.js';
 import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
 import { CredentialScrubber, secretsOf } from './transport.error.js';
@@ -21,6 +22,10 @@ export class RedisTransport implements Transport {
 
   constructor(options: RedisTransportOptions = {}) {
     this.options = resolveRedisOptions(options);
+  }
+
+  get server(): TransportServer {
+    return serverOf(this.options.url);
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {
