@@ -19,7 +19,7 @@ export type { BatchOptions } from './dispatch/batch-buffer.js';
 export type { CircuitBreakerOptions, CircuitState } from './dispatch/circuit-breaker.js';
 export { MemoryIdempotencyStore, type ClaimResult, type IdempotencyStore } from './dispatch/idempotency.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
-export { Topic } from './messages/topic.decorator.js';
+export { Topic, type JsonSchema, type TopicOptions } from './messages/topic.decorator.js';
 export { MessageCtx, Payload } from './nest/message-params.decorator.js';
 export { isBusContext } from './nest/bus-context.js';
 export { BUS_CONTEXT_TYPE, MESSAGE_CONTEXT } from './constants.js';
@@ -59,6 +59,8 @@ export {
 
 // Operating
 export { BusMetrics, type MetricsOptions } from './metrics/bus-metrics.js';
+export { describeApplication } from './asyncapi/describe-application.js';
+export type { AsyncApiDocument, DescribeOptions } from './asyncapi/asyncapi-document.js';
 
 // Transports
 export { MemoryTransport } from './transports/memory/memory.transport.js';
@@ -75,4 +77,5 @@ export type {
   Transport,
   TransportConnection,
   TransportContext,
+  TransportServer,
 } from './transports/transport.interface.js';

@@ -1,3 +1,5 @@
+import type { AsyncApiDocument, DescribeOptions } from './asyncapi/asyncapi-document.js';
+import { describeEngine } from './asyncapi/describe-engine.js';
 import { BusEngine } from './dispatch/bus-engine.js';
 import { BusSession, split, type SessionDefaults } from './dispatch/bus-session.js';
 import type { BusStats } from './dispatch/bus-stats.js';
@@ -91,5 +93,13 @@ export class MessageBus {
   /** Counters and gauges of this instance. */
   getStats(): BusStats {
     return this.#engine.stats();
+  }
+
+  /**
+   * The AsyncAPI 3.0 document of this application's messaging: its handlers (receive), its
+   * `@Topic` classes (send), their channels and payload schemas. Needs no connection.
+   */
+  describe(options?: DescribeOptions): AsyncApiDocument {
+    return describeEngine(this.#engine, options);
   }
 }

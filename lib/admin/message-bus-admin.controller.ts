@@ -15,14 +15,16 @@ import {
   UseGuards,
   type Type,
 } from '@nestjs/common';
+import type { AsyncApiDocument } from '../asyncapi/asyncapi-document.js';
+import { asyncApiYaml } from '../asyncapi/asyncapi-yaml.js';
 import type { DeadLetter } from '../messages/dead-letter.js';
 import { MessageBus } from '../message-bus.js';
-import { ADMIN_STATS_TOPIC, MAX_LIST_LIMIT } from './admin.constants.js';
+import { ADMIN_STATS_TOPIC, MAX_LIST_LIMIT, MESSAGE_BUS_ADMIN_OPTIONS } from './admin.constants.js';
 import { AdminStatsService, type AdminStats } from './admin-stats.service.js';
 import { CONSOLE_SCRIPT } from './console/console-script.js';
 import { renderConsolePage } from './console/console-page.js';
 import { listHandlers, type AdminHandlerInfo } from './handler-listing.js';
-import type { AdminGuard } from './message-bus-admin.options.js';
+import type { AdminGuard, MessageBusAdminOptions } from './message-bus-admin.options.js';
 
 const DEFAULT_LIST_LIMIT = 100;
 
@@ -40,6 +42,7 @@ export class MessageBusAdminController {
   constructor(
     @Inject(MessageBus) private readonly bus: MessageBus,
     @Inject(AdminStatsService) private readonly stats: AdminStatsService,
+    @Inject(MESSAGE_BUS_ADMIN_OPTIONS) private readonly options: MessageBusAdminOptions,
   ) {}
 
   /** The console page; its API calls go to the path it was served from (global prefix included). */
@@ -65,6 +68,18 @@ export class MessageBusAdminController {
   @Get('handlers')
   handlers(): AdminHandlerInfo[] {
     return listHandlers(this.bus);
+  }
+
+  /** The AsyncAPI 3.0 document of this application (`bus.describe()`). */
+  @Get('asyncapi.json')
+  asyncApiJson(): AsyncApiDocument {
+    return this.bus.describe(this.options.asyncApi);
+  }
+
+  @Get('asyncapi.yaml')
+  @Header('content-type', 'application/yaml; charset=utf-8')
+  asyncApiYaml(): string {
+    return asyncApiYaml(this.bus.describe(this.options.asyncApi));
   }
 
   /** Oldest first; `limit` 1..1000, default 100. */

@@ -15,9 +15,10 @@ import { ConfigurableModuleClass } from './message-bus-admin.module-definition.j
  *   ],
  * })
  * export class AppModule {}
- * // GET /bus-admin (the console), /bus-admin/stats, /bus-admin/handlers, /bus-admin/dead-letters
+ * // GET /bus-admin (the console), /bus-admin/stats, /bus-admin/handlers, /bus-admin/dead-letters,
+ * //     /bus-admin/asyncapi.json and /bus-admin/asyncapi.yaml (the AsyncAPI 3.0 document)
  * ```
- * `forRootAsync({ guard, path?, imports, inject, useFactory })` takes `{ statsIntervalMs }` from
+ * `forRootAsync({ guard, path?, imports, inject, useFactory })` takes `{ statsIntervalMs, asyncApi }` from
  * a factory; `guard` and `path` stay beside it.
  * @publicApi
  */

@@ -1,4 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
+import type { DescribeOptions } from '../asyncapi/asyncapi-document.js';
 import { assertInteger } from '../messages/assert-integer.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import { AdminGuardRequiredError } from './admin.errors.js';
@@ -17,6 +18,8 @@ export type AdminGuard = Type<CanActivate> | CanActivate;
 export interface MessageBusAdminOptions {
   /** How often stats are pushed to console clients through the WebSocket bridge; default 1000 ms. */
   statsIntervalMs?: number;
+  /** Title, version and description of the document `GET <path>/asyncapi.json` and `.yaml` serve. */
+  asyncApi?: DescribeOptions;
 }
 
 /**

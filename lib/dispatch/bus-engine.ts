@@ -4,7 +4,7 @@ import { BusClosedError, NoHandlerError } from '../messages/errors.js';
 import { newInstanceId, newMessageId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { MessageBus } from '../message-bus.js';
-import type { Transport, TransportConnection } from '../transports/transport.interface.js';
+import type { Transport, TransportConnection, TransportServer } from '../transports/transport.interface.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { settlesWithin } from './deadline.js';
@@ -78,6 +78,11 @@ export class BusEngine implements DispatchEffects {
 
   get transportName(): string {
     return this.transport.name;
+  }
+
+  /** The transport's broker, credential-free, when the transport tells it. */
+  get transportServer(): TransportServer | undefined {
+    return this.transport.server;
   }
 
   addHandler(spec: HandlerSpec): RegisteredHandler {

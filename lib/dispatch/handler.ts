@@ -73,6 +73,8 @@ export class RegisteredHandler {
   readonly retry: Readonly<Required<RetryPolicy>>;
   readonly maxAttempts?: number;
   readonly timeoutMs?: number;
+  readonly concurrency?: number;
+  readonly circuitBreaker?: CircuitBreakerOptions;
   readonly batch?: BatchOptions;
   readonly idempotencyKey?: IdempotencyKey;
 
@@ -91,6 +93,8 @@ export class RegisteredHandler {
     this.retry = settings.retry;
     this.maxAttempts = settings.maxAttempts;
     this.timeoutMs = settings.timeoutMs;
+    this.concurrency = settings.concurrency;
+    this.circuitBreaker = settings.circuitBreaker;
     this.batch = settings.batch;
     this.idempotencyKey = settings.idempotencyKey;
     if (settings.concurrency !== undefined) this.limiter = new Semaphore(settings.concurrency);

@@ -11,6 +11,7 @@ import { BusMetrics } from '../metrics/bus-metrics.js';
 import { BusTracing } from '../tracing/bus-tracing.js';
 import { HandlerExplorer } from './handler.explorer.js';
 import { HandlerInvokerFactory } from './handler-invoker.factory.js';
+import { isOffline } from './offline-bootstrap.js';
 
 /**
  * Orders the bus's life within the application's: handlers are registered on module init
@@ -48,8 +49,9 @@ export class MessageBusLifecycle
     }
   }
 
-  onApplicationBootstrap(): Promise<void> {
-    return engineOf(this.bus).start();
+  // An application bootstrapped only to be described never connects (see describeApplication).
+  async onApplicationBootstrap(): Promise<void> {
+    if (!isOffline()) await engineOf(this.bus).start();
   }
 
   beforeApplicationShutdown(): Promise<void> {

@@ -113,5 +113,18 @@ export interface TransportConnection {
  */
 export interface Transport {
   readonly name: string;
+  /** Where it connects, for `bus.describe()`: no credentials, ever. */
+  readonly server?: TransportServer;
   connect(context: TransportContext): Promise<TransportConnection>;
+}
+
+/**
+ * A transport's broker as an AsyncAPI server: protocol, host (with port) and path, never a
+ * user name or password.
+ * @publicApi
+ */
+export interface TransportServer {
+  protocol: string;
+  host: string;
+  pathname?: string;
 }

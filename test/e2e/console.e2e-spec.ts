@@ -66,4 +66,24 @@ describe.skipIf(!chromiumAvailable())('sample: the bus console in a browser', ()
     await page.locator('#dead-letter-count', { hasText: '0' }).waitFor();
     await page.screenshot({ path: join(ARTIFACTS, 'bus-console.png'), fullPage: true });
   });
+
+  it('shows the channels, the handlers on each and the instance running them, from the AsyncAPI document', async () => {
+    const { instanceId } = (await sample.http.get('/bus-admin/stats').expect(200)).body as { instanceId: string };
+    await page.goto(`${sample.url}/bus-admin`);
+
+    const channel = page.locator('#channels > li[data-channel="TTS.*"]');
+    await channel.waitFor();
+    expect(await channel.locator(':scope > span.detail').textContent()).toBe('TtsFinished, TtsStarted');
+    const record = channel.locator('li[data-handler="HistoryService.record"]');
+    expect(await record.locator(':scope > span.detail').textContent()).toBe('event, group voice-assistant, priority 10, 3 attempts');
+    expect(await record.locator('li.instance').textContent()).toBe(`${instanceId}this instance`);
+    const speak = page.locator('#channels > li[data-channel="Speech.Speak"]');
+    expect(await speak.locator('li[data-handler="SpeechService.speak"] > span.detail').textContent()).toContain('command, group voice-assistant');
+    expect(await speak.textContent()).toContain('sent by voice-assistant');
+    await mkdir(ARTIFACTS, { recursive: true });
+    await channel.screenshot({ path: join(ARTIFACTS, 'bus-console-channels.png') });
+    const yamlLink = (await page.locator('#asyncapi-yaml').getAttribute('href')) as string;
+    expect(yamlLink).toBe('/bus-admin/asyncapi.yaml');
+    expect(await page.evaluate((href) => fetch(href).then((response) => response.text()), yamlLink)).toMatch(/^asyncapi: 3\.0\.0$/m);
+  });
 });

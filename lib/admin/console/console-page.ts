@@ -49,6 +49,11 @@ export function renderConsolePage(config: ConsoleConfig): string {
   button.danger:hover { border-color: var(--bad); color: var(--bad); }
   input { font: inherit; padding: 3px 6px; border: 1px solid var(--line); border-radius: 4px; }
   #note { color: var(--muted); min-height: 1.4em; }
+  a { color: var(--accent); }
+  .tree, .tree ul { list-style: none; margin: 0; padding: 0; }
+  .tree ul { padding-left: 18px; border-left: 1px solid var(--line); margin-left: 4px; }
+  .tree li { padding: 3px 0; }
+  .tree .detail { color: var(--muted); margin-left: 8px; }
 </style>
 </head>
 <body>
@@ -97,6 +102,12 @@ export function renderConsolePage(config: ConsoleConfig): string {
       <tbody id="events"></tbody>
     </table>
     <div class="empty" id="events-empty">Waiting for events.</div>
+  </section>
+  <section>
+    <h2>Channels
+      <span class="toolbar"><a id="asyncapi-json" href="">asyncapi.json</a><a id="asyncapi-yaml" href="">asyncapi.yaml</a></span>
+    </h2>
+    <ul class="tree" id="channels"></ul>
   </section>
   <section>
     <h2>Handlers</h2>

@@ -1,6 +1,7 @@
 /**
  * The console's browser script, served as `<path>/console.js`: plain ES2017 for any current
- * browser, no build step. It loads stats, handlers and dead letters over the admin API, then
+ * browser, no build step. It loads stats, handlers, dead letters and the AsyncAPI document
+ * (shown as channels, their handlers and the instance running them) over the admin API, then
  * follows stats and events through the WebSocket bridge (catching up after a reconnection with
  * the last event id it saw), and polls the stats when the bridge is missing or refuses it.
  * Everything shown goes through `textContent`: payloads and topics never become markup.
@@ -172,6 +173,62 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
     }, note);
   }
 
+  // Channels → handlers (receive operations) → the instance that runs them; senders beside.
+  function item(text, detail, className) {
+    var li = document.createElement('li');
+    var label = document.createElement('span');
+    label.textContent = text;
+    if (className) label.className = className;
+    li.append(label);
+    if (detail) {
+      var extra = document.createElement('span');
+      extra.className = 'detail';
+      extra.textContent = detail;
+      li.append(extra);
+    }
+    return li;
+  }
+  function handlerDetail(operation) {
+    var parts = [operation['x-message-kind'], operation['x-broadcast'] ? 'broadcast' : 'group ' + operation['x-group'],
+      'priority ' + operation['x-priority'], operation['x-retry'].maxAttempts + ' attempts'];
+    if (operation['x-timeout-ms'] !== undefined) parts.push('timeout ' + operation['x-timeout-ms'] + ' ms');
+    if (operation['x-batch']) parts.push('batches of ' + operation['x-batch'].size);
+    if (operation['x-idempotent']) parts.push('idempotent');
+    return parts.join(', ');
+  }
+  function loadChannels() {
+    byId('asyncapi-json').href = config.api + '/asyncapi.json';
+    byId('asyncapi-yaml').href = config.api + '/asyncapi.yaml';
+    return Promise.all([api('GET', '/asyncapi.json'), api('GET', '/stats')]).then(function (answers) {
+      var spec = answers[0];
+      var instance = answers[1].instanceId;
+      var tree = byId('channels');
+      tree.replaceChildren();
+      Object.keys(spec.channels).forEach(function (channelId) {
+        var channel = spec.channels[channelId];
+        var messages = Object.keys(channel.messages).map(function (key) { return channel.messages[key].$ref.split('/').pop(); });
+        var node = item(channel.address, messages.join(', '), 'mono');
+        node.dataset.channel = channel.address;
+        var handlers = document.createElement('ul');
+        Object.keys(spec.operations).forEach(function (operationId) {
+          var operation = spec.operations[operationId];
+          if (operation.channel.$ref !== '#/channels/' + channelId) return;
+          if (operation.action === 'send') { handlers.append(item('sent by ' + spec.info.title, operation['x-message-kind'])); return; }
+          var handler = item(operation['x-handler'], handlerDetail(operation), 'mono');
+          handler.dataset.handler = operation['x-handler'];
+          var instances = document.createElement('ul');
+          var runner = item(instance, operation['x-broadcast'] ? 'this instance (every instance gets a copy)' : 'this instance', 'mono');
+          runner.className = 'instance';
+          instances.append(runner);
+          handler.append(instances);
+          handlers.append(handler);
+        });
+        node.append(handlers);
+        tree.append(node);
+      });
+    }, note);
+  }
+
   // One frame per pattern: a guard refusing one pattern leaves the others subscribed.
   function connect() {
     var scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
@@ -211,6 +268,7 @@ export const CONSOLE_SCRIPT = String.raw`(function () {
   loadStats();
   loadDeadLetters();
   loadHandlers();
+  loadChannels();
   if (config.websocket) connect();
   else startPolling();
 })();

@@ -1,5 +1,5 @@
-import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
-import { showOnly } from '../shared/credentials.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
+import { serverOf, showOnly } from '../shared/credentials.js';
 import { AmqpConnection } from './amqp-connection.js';
 import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options.js';
 
@@ -25,6 +25,10 @@ export class AmqpTransport implements Transport {
   constructor(options: AmqpTransportOptions | string) {
     this.#options = resolveAmqpOptions(typeof options === 'string' ? { url: options } : options);
     showOnly(this, () => ({ name: this.name, options: this.#options }));
+  }
+
+  get server(): TransportServer {
+    return serverOf(this.#options.url);
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {

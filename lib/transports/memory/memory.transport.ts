@@ -13,6 +13,7 @@ import type {
   Transport,
   TransportConnection,
   TransportContext,
+  TransportServer,
 } from '../transport.interface.js';
 import { MemoryDeadLetterStore } from './memory-dead-letter.store.js';
 import { exceedsJsonSize } from './payload-size.js';
@@ -165,6 +166,7 @@ class MemoryConnection implements TransportConnection {
  */
 export class MemoryTransport implements Transport {
   readonly name = 'memory';
+  readonly server: TransportServer = { protocol: 'memory', host: 'in-process' };
   private readonly groups = new Map<string, MemoryGroup>();
   private readonly routes: Record<MessageKind, TopicTrie<MemoryGroup>> = {
     event: new TopicTrie(),

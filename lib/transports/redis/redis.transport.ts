@@ -1,7 +1,7 @@
-import type { Transport, TransportConnection, TransportContext } from '../transport.interface.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
 import { RedisConnection } from './redis-connection.js';
 import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
-import { CredentialScrubber, showOnly } from '../shared/credentials.js';
+import { CredentialScrubber, serverOf, showOnly } from '../shared/credentials.js';
 
 /**
  * The bus on Redis Streams: durable, shared by every process and machine using the same Redis
@@ -23,6 +23,10 @@ export class RedisTransport implements Transport {
   constructor(options: RedisTransportOptions = {}) {
     this.#options = resolveRedisOptions(options);
     showOnly(this, () => ({ name: this.name, options: this.#options }));
+  }
+
+  get server(): TransportServer {
+    return serverOf(this.#options.url);
   }
 
   connect(context: TransportContext): Promise<TransportConnection> {

@@ -1,4 +1,5 @@
 import { inspect } from 'node:util';
+import type { TransportServer } from '../transport.interface.js';
 
 // A shorter secret would mask unrelated text; the URL forms below still hide it.
 const MIN_FREE_TEXT_SECRET = 4;
@@ -14,6 +15,18 @@ export function maskUrl(url: string): string {
   } catch {
     return url.replace(USERINFO, '//$1:***@');
   }
+}
+
+/** The server a broker URL names, credentials and query left out. */
+export function serverOf(url: string): TransportServer {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return { protocol: /^([a-z][a-z0-9+.-]*):/i.exec(url)?.[1]?.toLowerCase() ?? 'unknown', host: 'unknown' };
+  }
+  const server: TransportServer = { protocol: parsed.protocol.slice(0, -1), host: parsed.host };
+  return parsed.pathname === '' || parsed.pathname === '/' ? server : { ...server, pathname: parsed.pathname };
 }
 
 /** The password of a `scheme://user:password@host` URL (or its `password` parameter), as written and decoded. */
