@@ -211,7 +211,7 @@ export class HandlerExecutor {
         `attempt ${envelope.attempt}/${maxAttempts}): ${error.message}`,
     );
     return andThen(released ?? undefined, () => {
-      if (envelope.kind === 'query') return this.effects.reply(envelope, failure(verdict.code, error.message));
+      if (envelope.kind === 'query') return this.effects.reply(envelope, failureOf(verdict.code, error));
       if (verdict.retry && envelope.attempt < maxAttempts) {
         this.counters.retried += 1;
         this.metrics?.retried(handler, envelope);
@@ -255,8 +255,12 @@ export class HandlerExecutor {
       group: delivery.group,
     });
     if (envelope.replyTo === undefined || envelope.kind === 'event') return stored ?? undefined;
-    return andThen(stored ?? undefined, () => this.effects.reply(envelope, failure(code, error.message)));
+    return andThen(stored ?? undefined, () => this.effects.reply(envelope, failureOf(code, error)));
   }
+}
+
+function failureOf(code: BusErrorCode, error: Error): QueryResult<never> {
+  return failure(code, error.message, error instanceof MessageBusError ? error.details : undefined);
 }
 
 /** What a failure means for the message, by the stable code of the bus error that caused it. */

@@ -18,6 +18,8 @@ export type BusErrorCode =
  */
 export abstract class MessageBusError extends Error {
   abstract readonly code: string;
+  /** What a failed request's requester receives besides the message, as `error.details` (JSON). */
+  readonly details?: unknown;
 
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
