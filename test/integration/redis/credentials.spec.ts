@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageBusModule } from 'nestjs-message-bus';
+import { MessageBusModule, TransportError } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { engineOf } from '../../../lib/message-bus.js';
 import { CollectingLogger, startBusApp } from '../../support/bus-app.js';
@@ -28,7 +28,8 @@ describe.skipIf(!available)('redis: credentials', () => {
       (rejected: unknown) => rejected,
     );
     await module.close();
-    expect(error).toMatchObject({ name: 'TransportError', code: 'TRANSPORT_ERROR' });
+    expect(error).toBeInstanceOf(TransportError);
+    expect(error).toMatchObject({ name: 'RedisTransportError', code: 'TRANSPORT_ERROR' });
     expect((error as Error).message).toContain(`redis://:***@127.0.0.1:${server.port}`);
     for (const text of [inspect(error, { depth: 10 }), ...logger.lines]) {
       expect(text).not.toContain(WRONG);

@@ -43,7 +43,7 @@ describe.skipIf(!available)('redis: entries written by other producers', () => {
     await until(async () => (await app.bus.deadLetters.count()) === 3);
     const letters = await app.bus.deadLetters.list();
     expect(letters.map((letter) => letter.reason)).toEqual(['UNDECODABLE', 'UNDECODABLE', 'UNDECODABLE']);
-    expect(letters[0]).toMatchObject({ group: 'inbox', envelope: { topic: 'undecodable', payload: { hello: 'world' } }, error: { message: 'no "topic" field' } });
+    expect(letters[0]).toMatchObject({ group: 'inbox', envelope: { topic: 'undecodable', payload: { hello: 'world' } }, error: { message: 'no topic' } });
     expect(letters[1]).toMatchObject({ envelope: { topic: 'raw.broken', payload: { topic: 'raw.broken', payload: '{not json' } } });
     expect(letters[1].error?.message).toMatch(/payload not decodable/);
     expect(letters[2].error?.message).toMatch(/invalid priority "high"/);
