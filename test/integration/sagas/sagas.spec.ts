@@ -1,9 +1,11 @@
+import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus';
 import { PostgresSagaStore } from 'nestjs-message-bus/postgres';
+import { RedisSagaStore } from 'nestjs-message-bus/redis';
 import { AppTracker, until } from '../../support/bus-app.js';
-import { brokerAvailable } from '../../support/brokers.js';
+import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
 import { Cancellations, Counted, CounterSaga, OrderPlaced, OrderSaga, PaymentFailed } from './order-saga.js';
 
 const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -50,6 +52,49 @@ describe('sagas on the memory store', () => {
   });
 });
 
+/** Two bus instances sharing one store publish 1,000 events of 10 sagas, interleaved; each must be applied exactly once. */
+async function interleaved(store: SagaStore): Promise<number> {
+  const first = await start(store);
+  const second = await start(store);
+  const sends: Promise<void>[] = [];
+  for (let n = 0; n < 1000; n++) sends.push((n % 2 === 0 ? first : second).bus.publish(new Counted(`s-${n % 10}`, n)));
+  await Promise.all(sends);
+  const applied = () => first.get(Sagas).stats().applied + second.get(Sagas).stats().applied;
+  await until(() => applied() === 1000, 30_000, 'every event applied');
+  for (let saga = 0; saga < 10; saga++) {
+    const stored = await store.load('counter', `s-${saga}`);
+    const { state } = JSON.parse(stored!.data) as { state: { count: number; seen: number[] } };
+    expect(state.count).toBe(100);
+    expect(new Set(state.seen).size).toBe(100);
+    expect(state.seen.every((n) => n % 10 === saga)).toBe(true);
+  }
+  return first.get(Sagas).stats().conflicts + second.get(Sagas).stats().conflicts;
+}
+
+describe('sagas on Redis', () => {
+  let redis: Redis;
+  let up = false;
+  const prefix = `test:sagas:${process.pid}:${Date.now()}:`;
+
+  beforeAll(async () => {
+    up = await brokerAvailable('Redis', REDIS_URL);
+    if (up) redis = new Redis(REDIS_URL);
+  });
+  afterAll(async () => {
+    if (!up) return;
+    const keys = await redis.keys(`${prefix}*`);
+    if (keys.length > 0) await redis.del(...keys);
+    redis.disconnect();
+  });
+
+  it('applies 1,000 interleaved events of 10 sagas from two instances exactly once each', async ({ skip }) => {
+    if (!up) skip();
+    const conflicts = await interleaved(new RedisSagaStore(redis, prefix));
+    console.log(`Redis store: 1,000 events on 10 sagas from 2 instances, ${conflicts} conflicting writes, all retried`);
+    expect(conflicts).toBeGreaterThan(0);
+  }, 40_000);
+});
+
 describe('sagas on PostgreSQL', () => {
   let pool: pg.Pool;
   let store: PostgresSagaStore;
@@ -71,22 +116,8 @@ describe('sagas on PostgreSQL', () => {
 
   it('applies 1,000 interleaved events of 10 sagas from two instances exactly once each', async ({ skip }) => {
     if (!up) skip();
-    const first = await start(store);
-    const second = await start(store);
-    const sends: Promise<void>[] = [];
-    for (let n = 0; n < 1000; n++) sends.push((n % 2 === 0 ? first : second).bus.publish(new Counted(`s-${n % 10}`, n)));
-    await Promise.all(sends);
-    const applied = () => first.get(Sagas).stats().applied + second.get(Sagas).stats().applied;
-    await until(() => applied() === 1000, 30_000, 'every event applied');
-    for (let saga = 0; saga < 10; saga++) {
-      const stored = await store.load('counter', `s-${saga}`);
-      const { state } = JSON.parse(stored!.data) as { state: { count: number; seen: number[] } };
-      expect(state.count).toBe(100);
-      expect(new Set(state.seen).size).toBe(100);
-      expect(state.seen.every((n) => n % 10 === saga)).toBe(true);
-    }
-    const conflicts = first.get(Sagas).stats().conflicts + second.get(Sagas).stats().conflicts;
-    console.log(`1,000 events on 10 sagas from 2 instances: ${conflicts} conflicting writes, all retried`);
+    const conflicts = await interleaved(store);
+    console.log(`PostgreSQL store: 1,000 events on 10 sagas from 2 instances, ${conflicts} conflicting writes, all retried`);
     expect(conflicts).toBeGreaterThan(0);
   }, 40_000);
 });
