@@ -19,7 +19,8 @@ import { retryDelay } from './retry-policy.js';
 export interface DispatchEffects {
   contextFor(envelope: Envelope): BusMessageContext;
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
-  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void>;
+  /** Stores the letter; when that fails, counts it and releases `delivery` to the broker. */
+  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void>;
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
 }
 
@@ -253,7 +254,7 @@ export class HandlerExecutor {
       error: { message: error.message, code: (error as { code?: string }).code },
       handler: handler?.id,
       group: delivery.group,
-    });
+    }, delivery);
     if (envelope.replyTo === undefined || envelope.kind === 'event') return stored ?? undefined;
     return andThen(stored ?? undefined, () => this.effects.reply(envelope, failureOf(code, error)));
   }

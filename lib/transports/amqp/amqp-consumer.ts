@@ -4,7 +4,7 @@ import { bindingKey, type Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
 import { quoted } from '../../messages/inbound.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
-import type { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
@@ -19,7 +19,7 @@ export interface ConsumerDeps {
   names: AmqpNames;
   deadLetters: AmqpDeadLetterStore;
   /** Writes the letters the transport makes itself. */
-  transportLetters: TransportDeadLetters;
+  transportLetters: DeadLetterWriter;
   prefetch: number;
   logger: BusLogger;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
@@ -39,8 +39,20 @@ class AmqpDelivery implements Delivery {
     private readonly consumer: AmqpConsumer,
   ) {}
 
+  /** Set once acked or rejected: a delivery is settled on the broker at most once. */
+  settled = false;
+
   ack(): void {
     this.consumer.settle(this, 'ack');
+  }
+
+  // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
+  release(): void {
+    this.consumer.settle(this, 'reject');
+  }
+
+  rawPayload(): Buffer {
+    return this.message.content;
   }
 }
 
@@ -153,7 +165,8 @@ export class AmqpConsumer implements Consumer {
   /** @internal Acks, requeues or rejects a delivery on the channel it came from. */
   settle(delivery: AmqpDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
     // A delivery of a channel that is gone was requeued by the broker: nothing to settle here.
-    if (delivery.channel !== this.channel) return;
+    if (delivery.settled || delivery.channel !== this.channel) return;
+    delivery.settled = true;
     try {
       if (outcome === 'ack') delivery.channel.ack(delivery.message);
       else delivery.channel.nack(delivery.message, false, outcome === 'requeue');
@@ -235,8 +248,7 @@ export class AmqpConsumer implements Consumer {
     this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key ${quoted(message.fields.routingKey)}): ${error.message}`);
     await this.deps.transportLetters.write(
       { envelope, reason: 'UNDECODABLE', error: { message: error.message, code: 'UNDECODABLE' }, group: this.group },
-      // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
-      { ack: () => this.settle(delivery, 'ack'), release: () => this.settle(delivery, 'reject') },
+      { ack: () => delivery.ack(), release: () => delivery.release() },
     );
   }
 

@@ -23,7 +23,7 @@ import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
-import { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import { RedisTransportError } from '../shared/transport.error.js';
 import { redisError } from './transport.error.js';
 
@@ -50,7 +50,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   readonly consumerName: string;
   readonly maintenanceIntervalMs: number;
   readonly decoding: EntryDecoding;
-  readonly transportLetters: TransportDeadLetters;
+  readonly transportLetters: DeadLetterWriter;
   /** Groups this instance has a reader for. */
   readonly readingGroups = new Set<string>();
   private readonly consumers = new Set<RedisConsumer>();
@@ -82,9 +82,13 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     };
     this.scripts = new BusScripts(client, keys);
     this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
-    this.transportLetters = new TransportDeadLetters(this.deadLetters, (letter) => context.onDeadLettered(letter), logger, (error) =>
-      scrubber.message(error),
-    );
+    this.transportLetters = new DeadLetterWriter({
+      store: () => this.deadLetters,
+      stored: (letter) => context.onDeadLettered(letter),
+      failed: (letter, error) => context.onDeadLetterFailed(letter, error),
+      logger,
+      describe: (error) => scrubber.message(error),
+    });
     this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);

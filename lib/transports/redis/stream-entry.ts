@@ -18,7 +18,8 @@ export type DecodedEntry =
  * {@link PayloadTooLargeError} when the encoded payload is over `maxPayloadBytes`.
  */
 export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = Infinity): EntryFields {
-  const payload = codec.encode(envelope.payload);
+  // A letter that keeps a message's raw bytes stores them unchanged, and a replay sends them so.
+  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload);
   if (payload.length > maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, maxPayloadBytes);
   const fields: EntryFields = [
     'topic', envelope.topic,
@@ -98,6 +99,12 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
           },
         );
   return inbound.ok ? inbound : { ok: false, problem: inbound.problem, raw: rawFields(fields) };
+}
+
+/** The value of the field `name` of an entry (name, value, …), if it has one. */
+export function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === name) return fields[i + 1];
+  return undefined;
 }
 
 /** The fields of an entry as text, each cut to its first bytes, for a dead letter of an entry that could not be decoded. */
