@@ -29,6 +29,8 @@ export interface ConsumerDeps {
 // A delivery the dispatcher refused (its queue full, backpressure 'reject-new') goes back to
 // the broker after this pause, so an overloaded instance does not spin on redeliveries.
 const REFUSED_REQUEUE_MS = 100;
+// Acks wait for the end of the tick to go out as one `basic.ack multiple`, or go at once when this many wait.
+const ACK_BATCH = 100;
 
 class AmqpDelivery implements Delivery {
   constructor(
@@ -77,6 +79,11 @@ export class AmqpConsumer implements Consumer {
   private stopped = false;
   private outstanding = 0;
   private readonly idleWaiters: (() => void)[] = [];
+  // Deliveries of the current channel not yet acked or rejected, by delivery tag, in arrival order.
+  private readonly unsettled = new Map<number, ConsumeMessage>();
+  // Acked by the dispatcher, not yet told to the broker.
+  private ackable: ConsumeMessage[] = [];
+  private ackFlush?: NodeJS.Immediate;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -159,6 +166,7 @@ export class AmqpConsumer implements Consumer {
 
   close(): Promise<void> {
     this.stopped = true;
+    this.flushAcks();
     return this.keeper.close();
   }
 
@@ -167,14 +175,47 @@ export class AmqpConsumer implements Consumer {
     // A delivery of a channel that is gone was requeued by the broker: nothing to settle here.
     if (delivery.settled || delivery.channel !== this.channel) return;
     delivery.settled = true;
-    try {
-      if (outcome === 'ack') delivery.channel.ack(delivery.message);
-      else delivery.channel.nack(delivery.message, false, outcome === 'requeue');
-    } catch {
-      // The channel closed just now; the broker requeues the message.
+    this.unsettled.delete(delivery.message.fields.deliveryTag);
+    if (outcome === 'ack') {
+      this.ackable.push(delivery.message);
+      if (this.ackable.length >= ACK_BATCH) this.flushAcks();
+      else this.ackFlush ??= setImmediate(() => this.flushAcks());
+    } else {
+      try {
+        delivery.channel.nack(delivery.message, false, outcome === 'requeue');
+      } catch {
+        // The channel closed just now; the broker requeues the message.
+      }
     }
     this.outstanding -= 1;
     if (this.outstanding === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+  }
+
+  /**
+   * Tells the broker about the acks of this tick: every tag below the oldest delivery still in a
+   * handler is settled, so one `ack multiple` covers those (rejects went out at once, before it);
+   * the ones above it are acked one by one, so that a slow handler does not hold prefetch slots.
+   */
+  private flushAcks(): void {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    const channel = this.channel;
+    const acks = this.ackable;
+    this.ackable = [];
+    if (channel === undefined || acks.length === 0) return;
+    const oldest = this.unsettled.keys().next();
+    const floor = oldest.done === true ? Infinity : oldest.value;
+    let covering: ConsumeMessage | undefined;
+    try {
+      for (const message of acks) {
+        const tag = message.fields.deliveryTag;
+        if (tag > floor) channel.ack(message);
+        else if (covering === undefined || tag > covering.fields.deliveryTag) covering = message;
+      }
+      if (covering !== undefined) channel.ack(covering, true);
+    } catch {
+      // The channel closed just now; the broker requeues what it had not been told.
+    }
   }
 
   private async prepare(channel: Channel): Promise<void> {
@@ -213,6 +254,7 @@ export class AmqpConsumer implements Consumer {
       return;
     }
     this.outstanding += 1;
+    this.unsettled.set(message.fields.deliveryTag, message);
     const decoded = this.deps.mapping.decode(message);
     if (!decoded.ok) {
       void this.deadLetterUndecodable(channel, message, decoded.envelope, decoded.error);
@@ -254,6 +296,8 @@ export class AmqpConsumer implements Consumer {
 
   private channelLost(): void {
     this.channel = undefined;
+    this.unsettled.clear();
+    this.ackable = [];
     this.consumerTag = undefined;
     this.gate = undefined;
     while (this.parked.length > 0) this.parked.shift();
