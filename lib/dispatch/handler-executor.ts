@@ -153,8 +153,10 @@ export class HandlerExecutor {
   /** Runs a handler attempt timed by the metrics, inside the tracer's span. */
   private instrumented(handler: RegisteredHandler, envelope: Envelope, run: () => unknown): unknown {
     const metrics = this.metrics;
+    // Metrics alone (the default) time the run directly, without a wrapping closure.
+    if (this.tracer === undefined) return metrics === undefined ? run() : metrics.time(handler, envelope, run);
     const timed = metrics === undefined ? run : () => metrics.time(handler, envelope, run);
-    return this.tracer === undefined ? timed() : this.tracer.around(handler, envelope, timed);
+    return this.tracer.around(handler, envelope, timed);
   }
 
   private batchOf(handler: RegisteredHandler): BatchBuffer {
