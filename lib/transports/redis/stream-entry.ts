@@ -1,7 +1,7 @@
 import type { Codec } from '../../messages/codec.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
-import { isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, quoted, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
+import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
 import { isTopic } from '../../routing/topic.js';
 
 export type EntryFields = (string | Buffer)[];
@@ -110,10 +110,11 @@ export function rawFields(fields: Buffer[]): Record<string, string> {
   return raw;
 }
 
-/** The headers field (a JSON object of strings), or why it is unusable. */
+const keepAll = (): boolean => true;
+
+/** The headers field (a JSON object), by the inbound header rule, or why it is unusable. */
 function headersOf(json: string | undefined, keepReserved: boolean): Record<string, string> | string {
-  const headers: Record<string, string> = {};
-  if (json === undefined) return headers;
+  if (json === undefined) return Object.create(null) as Record<string, string>;
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -121,11 +122,7 @@ function headersOf(json: string | undefined, keepReserved: boolean): Record<stri
     return '"headers" is not JSON';
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return '"headers" is not a JSON object';
-  for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') return `header ${quoted(name)} is not a string`;
-    if (keepReserved ? !isUnsafeKey(name) : isUserHeader(name)) headers[name] = value;
-  }
-  return headers;
+  return inboundHeaders(parsed as Record<string, unknown>, keepReserved ? keepAll : isUserHeader);
 }
 
 /**
