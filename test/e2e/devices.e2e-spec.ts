@@ -89,6 +89,7 @@ describe('sample: devices, retries and dead letters', () => {
       failed: 3,
       retried: 2,
       deadLettered: 1,
+      deadLetterFailures: 0,
       dropped: 0,
       unrouted: 0,
       filtered: 0,

@@ -86,9 +86,9 @@ export class EnvelopeMapping {
     }
     if (envelope.origin !== 'internal') headers[EnvelopeHeaders.origin] = envelope.origin;
     headers[EnvelopeHeaders.timestamp] = envelope.timestamp;
-    headers[EnvelopeHeaders.causationId] = envelope.causationId;
-    headers[EnvelopeHeaders.sessionId] = envelope.sessionId;
-    headers[EnvelopeHeaders.deadline] = envelope.deadline;
+    if (envelope.causationId !== undefined) headers[EnvelopeHeaders.causationId] = envelope.causationId;
+    if (envelope.sessionId !== undefined) headers[EnvelopeHeaders.sessionId] = envelope.sessionId;
+    if (envelope.deadline !== undefined) headers[EnvelopeHeaders.deadline] = envelope.deadline;
     // The RPC convention: a reply carries its request's correlation_id, so a request's
     // correlation_id is its id, and the conversation it belongs to moves to a header.
     const request = envelope.replyTo !== undefined;
