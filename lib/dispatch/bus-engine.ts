@@ -4,7 +4,7 @@ import { BusClosedError, NoHandlerError } from '../messages/errors.js';
 import { newInstanceId, newMessageId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { MessageBus } from '../message-bus.js';
-import type { Transport, TransportConnection, TransportServer } from '../transports/transport.interface.js';
+import type { Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { settlesWithin } from './deadline.js';

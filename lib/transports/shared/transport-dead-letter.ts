@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../../messages/dead-letter.js';
 import { newMessageId } from '../../messages/message-id.js';
-import type { BusLogger, DeadLetterStore } from '../transport.interface.js';
+import type { BusLogger, DeadLetterStore } from '../contract/transport.js';
 
 /** How a transport settles the message behind a letter it wrote, or failed to write. */
 export interface LetterSettlement {
