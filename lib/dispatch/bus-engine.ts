@@ -1,10 +1,11 @@
 import type { DeadLetter } from '../messages/dead-letter.js';
 import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../messages/envelope.js';
-import { BusClosedError, NoHandlerError } from '../messages/errors.js';
-import { newInstanceId, newMessageId } from '../messages/message-id.js';
+import { BusClosedError, NoHandlerError, toError } from '../messages/errors.js';
+import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { MessageBus } from '../message-bus.js';
-import type { Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
+import { DeadLetterWriter } from '../transports/shared/transport-dead-letter.js';
+import type { Delivery, Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { settlesWithin } from './deadline.js';
@@ -40,6 +41,7 @@ export class BusEngine implements DispatchEffects {
   private readonly dispatcher: Dispatcher;
   private readonly executor: HandlerExecutor;
   private readonly replies = new PendingReplies();
+  private readonly letters: DeadLetterWriter;
   private consumers?: GroupConsumers;
   private readonly observers: PublishObserver[] = [];
   private connection?: TransportConnection;
@@ -67,6 +69,14 @@ export class BusEngine implements DispatchEffects {
     this.executor = new HandlerExecutor(this.counters, this, options.createLogger('MessageBus:Dispatcher'), {
       idempotency: options.idempotency,
       failureLogLevel: options.handlerFailureLogLevel,
+    });
+    this.letters = new DeadLetterWriter({
+      store: () => this.connected().deadLetters,
+      failed: () => {
+        this.counters.deadLetterFailures += 1;
+      },
+      logger: options.logger,
+      describe: (error) => toError(error).message,
     });
     this.dispatcher = new Dispatcher(this.registry, this.executor, this, this.counters, {
       concurrency: options.concurrency,
@@ -134,6 +144,9 @@ export class BusEngine implements DispatchEffects {
       onDeadLettered: (letter) => {
         this.counters.deadLettered += 1;
         this.instrumentation.metrics?.deadLettered(letter.envelope, letter.reason);
+      },
+      onDeadLetterFailed: () => {
+        this.counters.deadLetterFailures += 1;
       },
     });
     this.executor.useTransportStore(this.connection.idempotency);
@@ -277,8 +290,13 @@ export class BusEngine implements DispatchEffects {
     return this.connected().schedule(group, envelope, delayMs);
   }
 
-  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void> {
-    return this.connected().deadLetters.add({ id: newMessageId(), deadLetteredAt: Date.now(), ...letter });
+  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void> {
+    return this.letters.write(
+      letter,
+      // The dispatcher acks once every handler ran; a released message ignores that ack.
+      { ack: () => undefined, release: () => delivery.release?.() },
+      delivery.rawPayload?.(),
+    );
   }
 
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void> {

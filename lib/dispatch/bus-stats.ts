@@ -15,6 +15,8 @@ export interface BusStats {
   retried: number;
   /** Dead letters written. */
   deadLettered: number;
+  /** Dead letters that could not be stored (the store failed, even with the raw bytes): their messages were left to the broker. */
+  deadLetterFailures: number;
   /** Messages discarded: dead letters evicted by `maxSize`/`ttlMs`, events dropped by `drop-oldest`. */
   dropped: number;
   /** Events published while no group was bound to their topic. */
@@ -38,6 +40,7 @@ export class BusCounters {
   failed = 0;
   retried = 0;
   deadLettered = 0;
+  deadLetterFailures = 0;
   dropped = 0;
   unrouted = 0;
   filtered = 0;

@@ -20,7 +20,8 @@ import { retryDelay } from './retry-policy.js';
 export interface DispatchEffects {
   contextFor(envelope: Envelope): BusMessageContext;
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
-  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>): void | Promise<void>;
+  /** Stores the letter; when that fails, counts it and releases `delivery` to the broker. */
+  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void>;
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
 }
 
@@ -153,8 +154,10 @@ export class HandlerExecutor {
   /** Runs a handler attempt timed by the metrics, inside the tracer's span. */
   private instrumented(handler: RegisteredHandler, envelope: Envelope, run: () => unknown): unknown {
     const metrics = this.metrics;
+    // Metrics alone (the default) time the run directly, without a wrapping closure.
+    if (this.tracer === undefined) return metrics === undefined ? run() : metrics.time(handler, envelope, run);
     const timed = metrics === undefined ? run : () => metrics.time(handler, envelope, run);
-    return this.tracer === undefined ? timed() : this.tracer.around(handler, envelope, timed);
+    return this.tracer.around(handler, envelope, timed);
   }
 
   private batchOf(handler: RegisteredHandler): BatchBuffer {
@@ -254,7 +257,7 @@ export class HandlerExecutor {
       error: { message: error.message, code: (error as { code?: string }).code },
       handler: handler?.id,
       group: delivery.group,
-    });
+    }, delivery);
     if (envelope.replyTo === undefined || envelope.kind === 'event') return stored ?? undefined;
     return andThen(stored ?? undefined, () => this.effects.reply(envelope, failureOf(code, error)));
   }

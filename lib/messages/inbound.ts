@@ -47,6 +47,35 @@ export function isUserHeader(key: string): boolean {
   return !isUnsafeKey(key) && (!key.startsWith(RESERVED_PREFIX) || key === BusHeaders.targetHandler);
 }
 
+/**
+ * The header map of an inbound message, by the one header rule of every transport: built on an
+ * object without a prototype, keys that could reach a prototype skipped, and every value text
+ * (a string; a number or boolean is written out, bytes read as UTF-8). A value of any other type,
+ * reserved name or not, makes the message undecodable: the problem is returned instead. `keep`
+ * says which names the handler sees (reserved `x-bus-*` ones are read into the envelope instead).
+ */
+export function inboundHeaders(
+  wire: Record<string, unknown>,
+  keep: (name: string) => boolean,
+  /** Names outside the rule (a broker's own bookkeeping): neither checked nor kept. */
+  foreign?: (name: string) => boolean,
+): Record<string, string> | string {
+  const headers: Record<string, string> = Object.create(null);
+  for (const name of Object.keys(wire)) {
+    if (isUnsafeKey(name) || foreign?.(name) === true) continue;
+    const text = headerText(wire[name]);
+    if (text === undefined) return `header ${quoted(name)} is not text`;
+    if (keep(name)) headers[name] = text;
+  }
+  return headers;
+}
+
+function headerText(value: unknown): string | undefined {
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return Buffer.isBuffer(value) ? value.toString('utf8') : undefined;
+}
+
 /** `text` cut to a length fit for a log line, escaped, with how much was left out. */
 export function quoted(text: string): string {
   const shown = text.length > MAX_QUOTED_LENGTH ? `${text.slice(0, MAX_QUOTED_LENGTH)}…(${text.length} chars)` : text;

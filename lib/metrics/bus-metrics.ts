@@ -57,6 +57,12 @@ export class BusMetrics implements MessageMetrics {
   private readonly deadLetteredBy = new Map<string, Sample>();
   private readonly droppedByKind: KindCounts = { event: 0, command: 0, query: 0 };
   private readonly topics = new BoundedLabel(TOPIC_LABEL_LIMIT);
+  // One-entry caches: a stream of messages mostly repeats its topic and handler, and a hit costs
+  // one comparison instead of a Set, Map or WeakMap lookup per message.
+  private lastTopic?: string;
+  private lastPublished?: KindCounts;
+  private lastHandler?: RegisteredHandler;
+  private lastCounts?: HandlerCounts;
 
   /** @internal */
   constructor(engine: BusEngine, options: MetricsOptions = {}) {
@@ -123,9 +129,14 @@ export class BusMetrics implements MessageMetrics {
 
   /** @internal */
   published(envelope: Envelope, routed: number): void {
-    const topic = this.topics.of(envelope.topic);
-    this.countsOf(this.publishedByTopic, topic)[envelope.kind] += 1;
-    if (routed === 0) this.countsOf(this.unroutedByTopic, topic)[envelope.kind] += 1;
+    let published = this.lastPublished;
+    if (envelope.topic !== this.lastTopic || published === undefined) {
+      published = this.countsOf(this.publishedByTopic, this.topics.of(envelope.topic));
+      this.lastTopic = envelope.topic;
+      this.lastPublished = published;
+    }
+    published[envelope.kind] += 1;
+    if (routed === 0) this.countsOf(this.unroutedByTopic, this.topics.of(envelope.topic))[envelope.kind] += 1;
   }
 
   /** @internal */
@@ -199,6 +210,7 @@ export class BusMetrics implements MessageMetrics {
   }
 
   private of(handler: RegisteredHandler): HandlerCounts {
+    if (handler === this.lastHandler) return this.lastCounts as HandlerCounts;
     let counts = this.byHandler.get(handler);
     if (counts === undefined) {
       // Session handlers come and go with their sessions: one series for all of them.
@@ -210,6 +222,8 @@ export class BusMetrics implements MessageMetrics {
       }
       this.byHandler.set(handler, counts);
     }
+    this.lastHandler = handler;
+    this.lastCounts = counts;
     return counts;
   }
 }

@@ -17,7 +17,7 @@ import { AmqpPublisher, DIRECT_REPLY_TO } from './amqp-publisher.js';
 import { AmqpTopology } from './amqp-topology.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 import { showOnly } from '../shared/credentials.js';
-import { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import { EnvelopeMapping, type OutgoingMessage } from './envelope-mapping.js';
 
 const routedCount = (routed: boolean): number => (routed ? 1 : 0);
@@ -58,9 +58,13 @@ export class AmqpConnection implements TransportConnection {
       mapping: parts.mapping,
       names: parts.names,
       deadLetters: parts.deadLetters,
-      transportLetters: new TransportDeadLetters(parts.deadLetters, (letter) => context.onDeadLettered(letter), context.logger, (error) =>
-        parts.link.describe(error),
-      ),
+      transportLetters: new DeadLetterWriter({
+        store: () => parts.deadLetters,
+        stored: (letter) => context.onDeadLettered(letter),
+        failed: (letter, error) => context.onDeadLetterFailed(letter, error),
+        logger: context.logger,
+        describe: (error) => parts.link.describe(error),
+      }),
       prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
       track: (change) => this.track(change),

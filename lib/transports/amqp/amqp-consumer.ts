@@ -5,7 +5,7 @@ import { DuplicateHandlerError } from '../../messages/errors.js';
 import { quoted } from '../../messages/inbound.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
 import { InFlightLatch } from '../shared/in-flight.js';
-import type { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
@@ -20,7 +20,7 @@ export interface ConsumerDeps {
   names: AmqpNames;
   deadLetters: AmqpDeadLetterStore;
   /** Writes the letters the transport makes itself. */
-  transportLetters: TransportDeadLetters;
+  transportLetters: DeadLetterWriter;
   prefetch: number;
   logger: BusLogger;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
@@ -30,6 +30,8 @@ export interface ConsumerDeps {
 // A delivery the dispatcher refused (its queue full, backpressure 'reject-new') goes back to
 // the broker after this pause, so an overloaded instance does not spin on redeliveries.
 const REFUSED_REQUEUE_MS = 100;
+// Acks wait for the end of the tick to go out as one `basic.ack multiple`, or go at once when this many wait.
+const ACK_BATCH = 100;
 
 class AmqpDelivery implements Delivery {
   constructor(
@@ -40,8 +42,20 @@ class AmqpDelivery implements Delivery {
     private readonly consumer: AmqpConsumer,
   ) {}
 
+  /** Set once acked or rejected: a delivery is settled on the broker at most once. */
+  settled = false;
+
   ack(): void {
     this.consumer.settle(this, 'ack');
+  }
+
+  // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
+  release(): void {
+    this.consumer.settle(this, 'reject');
+  }
+
+  rawPayload(): Buffer {
+    return this.message.content;
   }
 }
 
@@ -66,6 +80,11 @@ export class AmqpConsumer implements Consumer {
   private stopped = false;
   private outstanding = 0;
   private readonly drainedLatch = new InFlightLatch();
+  // Deliveries of the current channel not yet acked or rejected, by delivery tag, in arrival order.
+  private readonly unsettled = new Map<number, ConsumeMessage>();
+  // Acked by the dispatcher, not yet told to the broker.
+  private ackable: ConsumeMessage[] = [];
+  private ackFlush?: NodeJS.Immediate;
 
   constructor(
     private readonly deps: ConsumerDeps,
@@ -143,21 +162,56 @@ export class AmqpConsumer implements Consumer {
 
   close(): Promise<void> {
     this.stopped = true;
+    this.flushAcks();
     return this.keeper.close();
   }
 
   /** @internal Acks, requeues or rejects a delivery on the channel it came from. */
   settle(delivery: AmqpDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
     // A delivery of a channel that is gone was requeued by the broker: nothing to settle here.
-    if (delivery.channel !== this.channel) return;
-    try {
-      if (outcome === 'ack') delivery.channel.ack(delivery.message);
-      else delivery.channel.nack(delivery.message, false, outcome === 'requeue');
-    } catch {
-      // The channel closed just now; the broker requeues the message.
+    if (delivery.settled || delivery.channel !== this.channel) return;
+    delivery.settled = true;
+    this.unsettled.delete(delivery.message.fields.deliveryTag);
+    if (outcome === 'ack') {
+      this.ackable.push(delivery.message);
+      if (this.ackable.length >= ACK_BATCH) this.flushAcks();
+      else this.ackFlush ??= setImmediate(() => this.flushAcks());
+    } else {
+      try {
+        delivery.channel.nack(delivery.message, false, outcome === 'requeue');
+      } catch {
+        // The channel closed just now; the broker requeues the message.
+      }
     }
     this.outstanding -= 1;
     if (this.outstanding === 0) this.drainedLatch.reachedZero();
+  }
+
+  /**
+   * Tells the broker about the acks of this tick: every tag below the oldest delivery still in a
+   * handler is settled, so one `ack multiple` covers those (rejects went out at once, before it);
+   * the ones above it are acked one by one, so that a slow handler does not hold prefetch slots.
+   */
+  private flushAcks(): void {
+    if (this.ackFlush !== undefined) clearImmediate(this.ackFlush);
+    this.ackFlush = undefined;
+    const channel = this.channel;
+    const acks = this.ackable;
+    this.ackable = [];
+    if (channel === undefined || acks.length === 0) return;
+    const oldest = this.unsettled.keys().next();
+    const floor = oldest.done === true ? Infinity : oldest.value;
+    let covering: ConsumeMessage | undefined;
+    try {
+      for (const message of acks) {
+        const tag = message.fields.deliveryTag;
+        if (tag > floor) channel.ack(message);
+        else if (covering === undefined || tag > covering.fields.deliveryTag) covering = message;
+      }
+      if (covering !== undefined) channel.ack(covering, true);
+    } catch {
+      // The channel closed just now; the broker requeues what it had not been told.
+    }
   }
 
   private async prepare(channel: Channel): Promise<void> {
@@ -196,6 +250,7 @@ export class AmqpConsumer implements Consumer {
       return;
     }
     this.outstanding += 1;
+    this.unsettled.set(message.fields.deliveryTag, message);
     const decoded = this.deps.mapping.decode(message);
     if (!decoded.ok) {
       void this.deadLetterUndecodable(channel, message, decoded.envelope, decoded.error);
@@ -231,13 +286,14 @@ export class AmqpConsumer implements Consumer {
     this.deps.logger.warn(`Undecodable message on ${this.queue} (routing key ${quoted(message.fields.routingKey)}): ${error.message}`);
     await this.deps.transportLetters.write(
       { envelope, reason: 'UNDECODABLE', error: { message: error.message, code: 'UNDECODABLE' }, group: this.group },
-      // Rejected without requeue, the group queue's own dead-letter exchange keeps it.
-      { ack: () => this.settle(delivery, 'ack'), release: () => this.settle(delivery, 'reject') },
+      { ack: () => delivery.ack(), release: () => delivery.release() },
     );
   }
 
   private channelLost(): void {
     this.channel = undefined;
+    this.unsettled.clear();
+    this.ackable = [];
     this.consumerTag = undefined;
     this.gate = undefined;
     while (this.parked.length > 0) this.parked.shift();

@@ -2,7 +2,7 @@ import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
 import type { Codec } from '../../messages/codec.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
-import { isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
+import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
 import { isTopic } from '../../routing/topic.js';
@@ -24,8 +24,8 @@ export const EnvelopeHeaders = {
   timestamp: 'x-bus-timestamp',
 } as const;
 
-// What the broker adds when it dead-letters or redelivers a message.
-const BROKER_HEADER = /^(?:x-death|x-first-death-|x-last-death-|x-delivery-count)/;
+// What the broker adds when it dead-letters, redelivers, federates or shovels a message.
+const BROKER_HEADER = /^(?:x-death$|x-first-death-|x-last-death-|x-delivery-count$|x-received-from$|x-shovelled)/;
 
 /** An AMQP message ready for `publish`. */
 export interface OutgoingMessage {
@@ -125,11 +125,13 @@ export class EnvelopeMapping {
     const correlationId = stringOr(properties.correlationId, undefined);
     // A request is known by its correlation_id, which its reply must carry back.
     const wireId = replyTo === undefined ? (messageId ?? correlationId) : (correlationId ?? messageId);
+    const headers = userHeaders(wire);
+    if (typeof headers === 'string') return { ok: false, envelope: this.undecodable(message, wireId, wire), error: new Error(headers) };
     const inbound = normalizeInbound(
       {
         topic: wire[EnvelopeHeaders.topic] ?? original?.routingKey ?? fields.routingKey,
         payload: message.content,
-        headers: userHeaders(wire),
+        headers,
         id: wireId,
         kind: wire[EnvelopeHeaders.kind],
         correlationId: wire[EnvelopeHeaders.correlationId] ?? (replyTo === undefined ? correlationId : undefined),
@@ -167,7 +169,7 @@ export class EnvelopeMapping {
       topic: isTopic(topic) ? topic : 'undecodable',
       kind: 'event',
       payload: truncatedRaw(message.content),
-      headers: userHeaders(wire),
+      headers: withoutTypeProblem(userHeaders(wire)),
       correlationId: id,
       timestamp: Date.now(),
       origin: 'external',
@@ -210,17 +212,18 @@ function ownHeaders(raw: MessagePropertyHeaders | undefined): WireHeaders {
   return headers;
 }
 
-/** User headers: string-like values, minus the bus's reserved ones and the broker's dead-letter bookkeeping. */
-function userHeaders(wire: WireHeaders): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const key in wire) {
-    if (!isUserHeader(key) || BROKER_HEADER.test(key) || key === DELAY_QUEUE_HEADER) continue;
-    const value: unknown = wire[key];
-    if (typeof value === 'string') headers[key] = value;
-    else if (typeof value === 'number' || typeof value === 'boolean') headers[key] = String(value);
-    else if (Buffer.isBuffer(value)) headers[key] = value.toString('utf8');
-  }
-  return headers;
+/** User headers by the inbound header rule, minus the broker's own bookkeeping; or why they are unusable. */
+function userHeaders(wire: WireHeaders): Record<string, string> | string {
+  return inboundHeaders(wire, isUserHeader, isBrokerHeader);
+}
+
+// The letter of a message whose headers were unusable keeps none: its raw body tells the story.
+function withoutTypeProblem(headers: Record<string, string> | string): Record<string, string> {
+  return typeof headers === 'string' ? (Object.create(null) as Record<string, string>) : headers;
+}
+
+function isBrokerHeader(key: string): boolean {
+  return BROKER_HEADER.test(key) || key === DELAY_QUEUE_HEADER;
 }
 
 function stringOr<T extends string | undefined>(value: unknown, fallback: T): string | T {

@@ -35,6 +35,13 @@ export interface Delivery {
   readonly group: string;
   /** Done with the message: handled, rescheduled or dead-lettered. */
   ack(): void | Promise<void>;
+  /**
+   * The bus could not settle the message (its dead letter could not be stored): the broker keeps
+   * it, and a later `ack` does nothing. Without it, the message is acked.
+   */
+  release?(): void;
+  /** The payload's bytes as received, for a dead letter when the payload cannot be encoded again. */
+  rawPayload?(): Buffer | undefined;
 }
 
 /** What the dispatcher gives a transport for each delivery; a promise means "wait before more". */
@@ -82,6 +89,8 @@ export interface TransportContext {
   onDeadLettersDropped(count: number): void;
   /** Called when the transport itself dead-letters a message (undecodable, its consumers kept dying), once stored. */
   onDeadLettered(letter: DeadLetter): void;
+  /** Called when a dead letter the transport made could not be stored (the message was left to the broker). */
+  onDeadLetterFailed(letter: DeadLetter, error: Error): void;
 }
 
 /**

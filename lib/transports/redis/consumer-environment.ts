@@ -5,7 +5,7 @@ import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { ConnectionOptions } from './redis-transport.options.js';
 import type { EntryDecoding } from './stream-entry.js';
-import type { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** What the consumers of one connection share with it. */
@@ -21,7 +21,7 @@ export interface ConsumerEnvironment {
   readonly scrubber: CredentialScrubber;
   readonly deadLetters: DeadLetterStore;
   /** Writes the letters the transport makes itself. */
-  readonly transportLetters: TransportDeadLetters;
+  readonly transportLetters: DeadLetterWriter;
   /** How entries read from the group streams are decoded: codec, defaults and inbound limits. */
   readonly decoding: EntryDecoding;
   /** The consumer name of this instance in every group: its instance id. */

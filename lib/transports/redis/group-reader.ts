@@ -3,7 +3,7 @@ import type { Delivery, DeliveryHandler } from '../contract/transport.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import type { RedisClient } from './redis-clients.js';
 import type { RawEntry } from './redis-scripts.js';
-import { decodeEntry } from './stream-entry.js';
+import { decodeEntry, fieldOf } from './stream-entry.js';
 import { StreamHolds, type Entry } from './stream-holds.js';
 
 // A blocking read returns after this long without messages, so a reader on a cluster (where it
@@ -19,10 +19,20 @@ class RedisDelivery implements Delivery {
     readonly group: string,
     private readonly holds: StreamHolds,
     private readonly key: string,
+    private readonly fields: Buffer[],
   ) {}
 
   ack(): void {
     this.holds.release(this.key);
+  }
+
+  // No longer renewed: another consumer takes it over after the visibility timeout.
+  release(): void {
+    this.holds.forget(this.key);
+  }
+
+  rawPayload(): Buffer | undefined {
+    return fieldOf(this.fields, 'payload');
   }
 }
 
@@ -173,7 +183,7 @@ export class GroupReader {
     }
     this.holds.hold(key, entry);
     try {
-      return this.handler(new RedisDelivery(envelope, this.group, this.holds, key));
+      return this.handler(new RedisDelivery(envelope, this.group, this.holds, key, entry.fields));
     } catch (error) {
       // Refused (a full queue with `reject-new`): left pending, so it is redelivered later.
       this.holds.forget(key);

@@ -3,3 +3,4 @@ export { RedisIdempotencyStore } from './redis-idempotency.store.js';
 export type { RedisTransportOptions } from './redis-transport.options.js';
 export { RedisTransportError } from '../shared/transport.error.js';
 export { TransportError } from './transport.error.js';
+export { RedisSagaStore } from '../../sagas/redis-saga.store.js';

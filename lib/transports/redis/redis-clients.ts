@@ -8,7 +8,7 @@ import type { CredentialScrubber } from '../shared/credentials.js';
 export type RedisClient = Redis | Cluster;
 
 /** What each connection is for; shown in `CLIENT LIST` as `bus:<instance>:<role>`. */
-export type ClientRole = 'commands' | 'subscriber' | `reader:${string}`;
+export type ClientRole = 'commands' | 'subscriber' | 'replies' | `reader:${string}`;
 
 // Reconnects quickly at first, then every 2 s. With it, a command waiting for Redis is refused
 // after about 5 s of outage (10 attempts) instead of hanging: `send` rejects rather than pretending.
@@ -80,7 +80,7 @@ export class RedisClients {
       connectionName: `bus:${this.instanceId}:${role}`,
     };
     if (role === 'commands') return { ...defaults, ...this.options.redisOptions };
-    // The reader and the subscriber wait for Redis however long it takes (their loops resume by
+    // The readers and the subscriber wait for Redis however long it takes (their loops resume by
     // themselves) and send one command at a time: a blocked read must not hold up a pipeline.
     return { ...defaults, ...this.options.redisOptions, maxRetriesPerRequest: null, enableAutoPipelining: false };
   }

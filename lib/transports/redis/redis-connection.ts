@@ -18,11 +18,12 @@ import { RedisConsumer } from './redis-consumer.js';
 import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
 import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
+import { ReplyInbox } from './reply-inbox.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
-import { TransportDeadLetters } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import { RedisTransportError } from '../shared/transport.error.js';
 import { redisError } from './transport.error.js';
 
@@ -38,7 +39,7 @@ function afterPendingIo<T>(value: T): Promise<T> {
 
 /**
  * One bus instance on Redis: a connection for commands and scripts, one subscribed to binding
- * changes and to this instance's replies, and one blocking reader per consumed group.
+ * changes, one reading this instance's reply inbox, and one blocking reader per consumed group.
  */
 export class RedisConnection implements TransportConnection, ConsumerEnvironment {
   readonly replyAddress: string;
@@ -49,13 +50,14 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   readonly consumerName: string;
   readonly maintenanceIntervalMs: number;
   readonly decoding: EntryDecoding;
-  readonly transportLetters: TransportDeadLetters;
+  readonly transportLetters: DeadLetterWriter;
   /** Groups this instance has a reader for. */
   readonly readingGroups = new Set<string>();
   private readonly consumers = new Set<RedisConsumer>();
   private readonly sync: BindingSync;
   private readonly promoter: DelayedPromoter;
   private readonly lease: InstanceLease;
+  private readonly inbox: ReplyInbox;
   private scheduled = 0;
   private closing?: Promise<void>;
 
@@ -70,7 +72,8 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   ) {
     const { logger } = context;
     this.consumerName = context.instanceId;
-    this.replyAddress = keys.replyChannel(context.instanceId);
+    this.replyAddress = keys.replyInbox(context.instanceId);
+    this.inbox = new ReplyInbox(this.replyAddress, clients, client, (message) => this.onReply(message), logger, scrubber);
     this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
     this.decoding = {
       codec: context.codec,
@@ -79,9 +82,13 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     };
     this.scripts = new BusScripts(client, keys);
     this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
-    this.transportLetters = new TransportDeadLetters(this.deadLetters, (letter) => context.onDeadLettered(letter), logger, (error) =>
-      scrubber.message(error),
-    );
+    this.transportLetters = new DeadLetterWriter({
+      store: () => this.deadLetters,
+      stored: (letter) => context.onDeadLettered(letter),
+      failed: (letter, error) => context.onDeadLetterFailed(letter, error),
+      logger,
+      describe: (error) => scrubber.message(error),
+    });
     this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
@@ -156,8 +163,13 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   }
 
   async reply(address: string, reply: Reply): Promise<void> {
+    // `replyTo` comes from the wire: writing anywhere but an inbox could forge messages or letters.
+    if (!address.startsWith(this.keys.replyPrefix)) {
+      this.context.logger.warn(`Reply to request ${reply.requestId} dropped: ${address} is not a reply inbox of this bus`);
+      return;
+    }
     try {
-      await this.client.publish(address, this.context.codec.encode(reply));
+      await ReplyInbox.send(this.client, address, this.context.codec.encode(reply));
     } catch (error) {
       throw redisError(this.scrubber, `Could not reply to request ${reply.requestId}`, error);
     }
@@ -179,8 +191,11 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   }
 
   private async start(): Promise<void> {
-    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => this.onMessage(channel.toString(), message));
-    await this.subscriber.subscribe(this.keys.bindingsChannel, this.replyAddress);
+    this.subscriber.on('messageBuffer', (channel: Buffer, message: Buffer) => {
+      if (channel.toString() === this.keys.bindingsChannel) this.sync.notify(message.toString());
+    });
+    await this.subscriber.subscribe(this.keys.bindingsChannel);
+    await this.inbox.start();
     await this.sync.reload();
     await this.lease.start();
     this.promoter.start();
@@ -189,12 +204,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     this.client.on('ready', () => void this.restore());
   }
 
-  private onMessage(channel: string, message: Buffer): void {
-    if (channel === this.keys.bindingsChannel) {
-      this.sync.notify(message.toString());
-      return;
-    }
-    if (channel !== this.replyAddress) return;
+  private onReply(message: Buffer): void {
     let reply: Partial<Reply>;
     try {
       reply = this.context.codec.decode(message) as Partial<Reply>;
@@ -239,6 +249,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
         this.context.logger.warn(`Closing the Redis transport: ${this.scrubber.message(outcome.reason)}`);
       }
     }
+    await this.inbox.close();
     await Promise.all([this.clients.quit(this.subscriber), this.clients.quit(this.client)]);
   }
 }

@@ -5,7 +5,7 @@ import type { DeadLetterStore, TransportContext } from '../contract/transport.js
 import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RawEntry, BusScripts } from './redis-scripts.js';
-import { decodeEntry, encodeEntry } from './stream-entry.js';
+import { decodeEntry, encodeEntry, undecodableEnvelope } from './stream-entry.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** The field of a dead-letter entry holding why and when; the envelope's fields follow it. */
@@ -53,8 +53,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
       if (limit <= 0) return letters;
       await this.prune();
       for await (const stored of this.scan(filter)) {
-        const letter = this.toLetter(stored);
-        if (letter) letters.push(letter);
+        letters.push(this.toLetter(stored));
         if (letters.length >= limit) break;
       }
       return letters;
@@ -83,7 +82,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
         }
       }
       const removed = await this.remove(selected);
-      return removed.map((stored) => this.toLetter(stored)).filter((letter): letter is DeadLetter => letter !== undefined);
+      return removed.map((stored) => this.toLetter(stored));
     });
   }
 
@@ -151,17 +150,15 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     }
   }
 
-  private toLetter(stored: StoredLetter): DeadLetter | undefined {
+  private toLetter(stored: StoredLetter): DeadLetter {
     const decoded = decodeEntry(stored.entryId, stored.fields, {
       codec: this.codec,
       defaultMaxAttempts: this.defaultMaxAttempts,
       limits: { maxPayloadBytes: Infinity, maxPayloadDepth: Infinity },
       trusted: true,
     });
-    if (!decoded.ok) {
-      this.context.logger.warn(`Dead letter ${stored.info.id} is unreadable (${decoded.problem}); skipped`);
-      return undefined;
-    }
-    return { ...stored.info, envelope: decoded.envelope };
+    // A letter kept with raw bytes cut to a cap may not decode: it is shown with its raw fields.
+    const envelope = decoded.ok ? decoded.envelope : undecodableEnvelope(stored.entryId, this.keys.deadLetters, decoded.raw);
+    return { ...stored.info, envelope };
   }
 }

@@ -42,9 +42,14 @@ export class RedisKeys {
     return `${this.base}:once:`;
   }
 
-  /** The channel replies to an instance's requests are published on. */
-  replyChannel(instanceId: string): string {
-    return `${this.base}:reply:${instanceId}`;
+  /** The stream replies to an instance's requests are appended to (its reply inbox). */
+  replyInbox(instanceId: string): string {
+    return `${this.replyPrefix}${instanceId}`;
+  }
+
+  /** Every reply inbox key starts with this; a `replyTo` elsewhere is not one of ours. */
+  get replyPrefix(): string {
+    return `${this.base}:reply:`;
   }
 
   /** The stream of one priority band of a group. */

@@ -1,7 +1,7 @@
 import type { Codec } from '../../messages/codec.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
-import { isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, quoted, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
+import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
 import { isTopic } from '../../routing/topic.js';
 
 export type EntryFields = (string | Buffer)[];
@@ -18,7 +18,8 @@ export type DecodedEntry =
  * {@link PayloadTooLargeError} when the encoded payload is over `maxPayloadBytes`.
  */
 export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = Infinity): EntryFields {
-  const payload = codec.encode(envelope.payload);
+  // A letter that keeps a message's raw bytes stores them unchanged, and a replay sends them so.
+  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload);
   if (payload.length > maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, maxPayloadBytes);
   const fields: EntryFields = [
     'topic', envelope.topic,
@@ -100,6 +101,12 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
   return inbound.ok ? inbound : { ok: false, problem: inbound.problem, raw: rawFields(fields) };
 }
 
+/** The value of the field `name` of an entry (name, value, …), if it has one. */
+export function fieldOf(fields: Buffer[], name: string): Buffer | undefined {
+  for (let i = 0; i + 1 < fields.length; i += 2) if (fields[i].toString() === name) return fields[i + 1];
+  return undefined;
+}
+
 /** The fields of an entry as text, each cut to its first bytes, for a dead letter of an entry that could not be decoded. */
 export function rawFields(fields: Buffer[]): Record<string, string> {
   const raw: Record<string, string> = {};
@@ -110,10 +117,11 @@ export function rawFields(fields: Buffer[]): Record<string, string> {
   return raw;
 }
 
-/** The headers field (a JSON object of strings), or why it is unusable. */
+const keepAll = (): boolean => true;
+
+/** The headers field (a JSON object), by the inbound header rule, or why it is unusable. */
 function headersOf(json: string | undefined, keepReserved: boolean): Record<string, string> | string {
-  const headers: Record<string, string> = {};
-  if (json === undefined) return headers;
+  if (json === undefined) return Object.create(null) as Record<string, string>;
   let parsed: unknown;
   try {
     parsed = JSON.parse(json);
@@ -121,11 +129,7 @@ function headersOf(json: string | undefined, keepReserved: boolean): Record<stri
     return '"headers" is not JSON';
   }
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return '"headers" is not a JSON object';
-  for (const [name, value] of Object.entries(parsed)) {
-    if (typeof value !== 'string') return `header ${quoted(name)} is not a string`;
-    if (keepReserved ? !isUnsafeKey(name) : isUserHeader(name)) headers[name] = value;
-  }
-  return headers;
+  return inboundHeaders(parsed as Record<string, unknown>, keepReserved ? keepAll : isUserHeader);
 }
 
 /**

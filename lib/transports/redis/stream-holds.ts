@@ -4,7 +4,7 @@ import { quoted } from '../../messages/inbound.js';
 import { failure } from '../../messages/results.js';
 import { InFlightLatch } from '../shared/in-flight.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
-import { undecodableEnvelope } from './stream-entry.js';
+import { fieldOf, undecodableEnvelope } from './stream-entry.js';
 
 /** An entry read from a group stream; `deliveries` counts this delivery. */
 export interface Entry {
@@ -149,17 +149,18 @@ export class StreamHolds {
   /** Dead-letters an entry whose consumers died with it too often, and tells a waiting requester. */
   async rejectExhausted(entry: Entry, envelope: Envelope): Promise<void> {
     const message = `Delivered ${entry.deliveries} times without being acknowledged: its consumers died or stalled`;
-    await this.deadLetter(entry, { envelope, reason: 'ATTEMPTS_EXHAUSTED', error: { message, code: 'UNACKNOWLEDGED' } });
+    await this.deadLetter(entry, { envelope, reason: 'ATTEMPTS_EXHAUSTED', error: { message, code: 'UNACKNOWLEDGED' } }, fieldOf(entry.fields, 'payload'));
     if (envelope.replyTo !== undefined && envelope.kind !== 'event') {
       await this.env.reply(envelope.replyTo, { requestId: envelope.id, result: failure('HANDLER_ERROR', message) });
     }
   }
 
-  private async deadLetter(entry: Entry, letter: Pick<DeadLetter, 'envelope' | 'reason' | 'error'>): Promise<void> {
+  private async deadLetter(entry: Entry, letter: Pick<DeadLetter, 'envelope' | 'reason' | 'error'>, raw?: Buffer): Promise<void> {
     await this.env.transportLetters.write(
       { group: this.group, ...letter },
       // Left pending: it comes back after the visibility timeout and is tried again.
       { ack: () => this.queueAck(entry.band, entry.id), release: () => undefined },
+      raw,
     );
   }
 

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 
 /**
- * A redis-server owned by one test: its own port and data directory, the append-only file on
- * (so a restart keeps what was stored), optionally a password. Stopped with SIGTERM, which makes
- * Redis flush the append-only file, as a clean restart would.
+ * A redis-server owned by one test: its own port and data directory, the append-only file on by
+ * default (so a restart keeps what was stored), optionally a password. Stopped with SIGTERM,
+ * which makes Redis flush the append-only file, as a clean restart would, or killed with SIGKILL.
  */
 export class RedisServer {
   private process?: ChildProcess;
@@ -17,10 +17,13 @@ export class RedisServer {
     readonly port: number,
     private readonly dir: string,
     readonly password: string | undefined,
+    private readonly persistence: 'always' | 'everysec' | 'none',
   ) {}
 
-  static async start(options: { password?: string } = {}): Promise<RedisServer> {
-    const server = new RedisServer(await freePort(), await mkdtemp(join(tmpdir(), 'bus-redis-')), options.password);
+  /** `port` defaults to a free one; `persistence` to the append-only file synced every second. */
+  static async start(options: { password?: string; port?: number; persistence?: 'always' | 'everysec' | 'none' } = {}): Promise<RedisServer> {
+    const dir = await mkdtemp(join(tmpdir(), 'bus-redis-'));
+    const server = new RedisServer(options.port ?? (await freePort()), dir, options.password, options.persistence ?? 'everysec');
     await server.resume();
     return server;
   }
@@ -37,7 +40,9 @@ export class RedisServer {
   /** Starts the server again (unless it runs) on the same port and data directory; resolves once it answers. */
   async resume(): Promise<void> {
     if (this.process !== undefined && this.process.exitCode === null) return;
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--appendonly', 'yes', '--save', ''];
+    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
+    if (this.persistence === 'none') args.push('--appendonly', 'no');
+    else args.push('--appendonly', 'yes', '--appendfsync', this.persistence);
     if (this.password !== undefined) args.push('--requirepass', this.password);
     this.process = spawn('redis-server', args, { stdio: 'ignore' });
     const deadline = Date.now() + 5_000;
@@ -47,13 +52,13 @@ export class RedisServer {
     }
   }
 
-  /** Stops the server; resolves once the process is gone. */
-  async stop(): Promise<void> {
+  /** Stops the server (SIGTERM: a clean shutdown; SIGKILL: a crash); resolves once the process is gone. */
+  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
     const process = this.process;
     this.process = undefined;
     if (!process || process.exitCode !== null) return;
     const exited = new Promise((resolve) => process.once('exit', resolve));
-    process.kill('SIGTERM');
+    process.kill(signal);
     await exited;
   }
 

@@ -1,0 +1,1 @@
+export { PostgresSagaStore } from './postgres-saga.store.js';

@@ -1,0 +1,28 @@
+/** How the parent sets up a fault child (passed as JSON in FAULT_CHILD). */
+export interface FaultChildConfig {
+  url: string;
+  /** Redis key prefix or AMQP exchange (and queue prefix) of the test. */
+  namespace: string;
+  serviceName: string;
+  /** The JSONL file the child appends each handled message to. */
+  log: string;
+  concurrency?: number;
+  prefetch?: number;
+  visibilityTimeoutMs?: number;
+  maxAttempts?: number;
+}
+
+/** The payload of `fault.work` and `fault.echo`. */
+export interface FaultWork {
+  id: string;
+  sleepMs?: number;
+  /** The child exits mid-handler. */
+  poison?: boolean;
+}
+
+/** One line of a child's log. */
+export interface HandledLine {
+  id: string;
+  pid: number;
+  attempt: number;
+}

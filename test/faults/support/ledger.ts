@@ -1,0 +1,121 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { MessageBusError } from 'nestjs-message-bus';
+import type { HandledLine } from './fault-protocol.js';
+
+/** What one fault run measured; `lost` and `unexpected` must be 0 for it to pass. */
+export interface FaultFigures {
+  fault: string;
+  transport: string;
+  sent: number;
+  acknowledged: number;
+  handled: number;
+  lost: number;
+  duplicates: number;
+  unexpected: number;
+  recovered: number;
+  typedRejections: number;
+  untypedRejections: number;
+  deadLettered: number;
+  recoverMs?: number;
+  rssGrowthMb: number;
+  notes?: string;
+}
+
+const RESULTS: FaultFigures[] = [];
+
+/**
+ * The Jepsen total-queue accounting of a fault run: every id sent is attempted, then
+ * acknowledged (the send resolved) or rejected (it threw); what the children logged as handled
+ * is read from their JSONL files. lost = acknowledged and never handled (nor dead-lettered, when
+ * the test expects a letter); unexpected = handled but never attempted; recovered = rejected yet
+ * handled; duplicates = handled more than once.
+ */
+export class Ledger {
+  readonly attempted = new Set<string>();
+  readonly acknowledged = new Set<string>();
+  readonly rejected = new Map<string, unknown>();
+  private readonly rssAtStart = process.memoryUsage().rss;
+  private next = 0;
+
+  constructor(
+    readonly logDir: string,
+    readonly fault: string,
+    readonly transport: string,
+  ) {}
+
+  newId(): string {
+    return `${this.fault}-${++this.next}`;
+  }
+
+  /** Runs one send, recording its outcome; never throws. */
+  async send(id: string, send: () => Promise<unknown>): Promise<void> {
+    this.attempted.add(id);
+    try {
+      await send();
+      this.acknowledged.add(id);
+    } catch (error) {
+      this.rejected.set(id, error);
+    }
+  }
+
+  /** Every handled line the children wrote so far. */
+  handledLines(): HandledLine[] {
+    if (!existsSync(this.logDir)) return [];
+    return readdirSync(this.logDir)
+      .filter((file) => file.endsWith('.jsonl'))
+      .flatMap((file) =>
+        readFileSync(join(this.logDir, file), 'utf8')
+          .split('\n')
+          .filter((line) => line.length > 0)
+          .map((line) => JSON.parse(line) as HandledLine),
+      );
+  }
+
+  handledIds(): Set<string> {
+    return new Set(this.handledLines().map((line) => line.id));
+  }
+
+  /** The figures, with `accountedFor` ids (dead letters) counted as not lost. */
+  figures(extra: { deadLettered?: Iterable<string>; recoverMs?: number; notes?: string } = {}): FaultFigures {
+    const lines = this.handledLines();
+    const counts = new Map<string, number>();
+    for (const line of lines) counts.set(line.id, (counts.get(line.id) ?? 0) + 1);
+    const letters = new Set(extra.deadLettered ?? []);
+    const lost = [...this.acknowledged].filter((id) => !counts.has(id) && !letters.has(id));
+    const typed = [...this.rejected.values()].filter((error) => error instanceof MessageBusError).length;
+    const figures: FaultFigures = {
+      fault: this.fault,
+      transport: this.transport,
+      sent: this.attempted.size,
+      acknowledged: this.acknowledged.size,
+      handled: counts.size,
+      lost: lost.length,
+      duplicates: [...counts.values()].reduce((sum, count) => sum + count - 1, 0),
+      unexpected: [...counts.keys()].filter((id) => !this.attempted.has(id)).length,
+      recovered: [...this.rejected.keys()].filter((id) => counts.has(id)).length,
+      typedRejections: typed,
+      untypedRejections: this.rejected.size - typed,
+      deadLettered: letters.size,
+      recoverMs: extra.recoverMs,
+      rssGrowthMb: Math.round((process.memoryUsage().rss - this.rssAtStart) / 1e5) / 10,
+      notes: extra.notes,
+    };
+    record(figures);
+    return figures;
+  }
+}
+
+/** Prints a run's figures and keeps them for the summary written after the suite. */
+export function record(figures: FaultFigures): void {
+  RESULTS.push(figures);
+  const shown = Object.entries(figures)
+    .filter(([key, value]) => key !== 'fault' && key !== 'transport' && value !== undefined)
+    .map(([key, value]) => `${key}=${value}`)
+    .join(' ');
+  console.log(`[fault ${figures.fault} ${figures.transport}] ${shown}`);
+}
+
+export function recordedFigures(): readonly FaultFigures[] {
+  return RESULTS;
+}
