@@ -15,6 +15,7 @@ export default defineConfig({
       { find: /^nestjs-message-bus\/websocket$/, replacement: lib('websocket/index.ts') },
       { find: /^nestjs-message-bus\/admin$/, replacement: lib('admin/index.ts') },
       { find: /^nestjs-message-bus\/microservices$/, replacement: lib('microservices/index.ts') },
+      { find: /^nestjs-message-bus\/transport$/, replacement: lib('transports/contract/index.ts') },
       { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
       { find: /^nestjs-message-bus\/postgres$/, replacement: lib('postgres/index.ts') },
       { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },

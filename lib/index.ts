@@ -17,7 +17,8 @@ export type { HandlerTarget } from './nest/handler-metadata.js';
 export type { HandlerOptions, IdempotencyKey } from './dispatch/handler.js';
 export type { BatchOptions } from './dispatch/batch-buffer.js';
 export type { CircuitBreakerOptions, CircuitState } from './dispatch/circuit-breaker.js';
-export { MemoryIdempotencyStore, type ClaimResult, type IdempotencyStore } from './dispatch/idempotency.js';
+export { MemoryIdempotencyStore } from './dispatch/idempotency.js';
+export type { ClaimResult, IdempotencyStore } from './transports/contract/idempotency-store.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
 export { Topic, type JsonSchema, type TopicOptions } from './messages/topic.decorator.js';
 export { MessageCtx, Payload } from './nest/message-params.decorator.js';
@@ -89,4 +90,4 @@ export type {
   TransportConnection,
   TransportContext,
   TransportServer,
-} from './transports/transport.interface.js';
+} from './transports/contract/transport.js';

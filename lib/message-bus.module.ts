@@ -15,7 +15,7 @@ import { HandlerInvokerFactory } from './nest/handler-invoker.factory.js';
 import { messageContextProvider, sessionProvider } from './nest/request-scoped.providers.js';
 import { MessageBusLifecycle } from './nest/message-bus.lifecycle.js';
 import { transportFromUrl } from './transports/transport-url.js';
-import type { Transport } from './transports/transport.interface.js';
+import type { Transport } from './transports/contract/transport.js';
 
 /**
  * Provides the injectable `MessageBus` and registers every `@CommandHandler`, `@EventHandler`

@@ -1,7 +1,7 @@
 import type { NestInterceptor, Type } from '@nestjs/common';
 import type { CoreBusOptions } from './dispatch/engine-options.js';
 import type { MetricsOptions } from './metrics/bus-metrics.js';
-import type { Transport } from './transports/transport.interface.js';
+import type { Transport } from './transports/contract/transport.js';
 
 /**
  * Options of `MessageBusModule.forRoot(transport, options)`.

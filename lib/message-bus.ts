@@ -9,7 +9,7 @@ import type { PublishOptions, RequestOptions } from './messages/envelope.js';
 import { InvalidOptionsError } from './messages/errors.js';
 import { newMessageId } from './messages/message-id.js';
 import type { CommandResult, QueryResult } from './messages/results.js';
-import type { Transport } from './transports/transport.interface.js';
+import type { Transport } from './transports/contract/transport.js';
 
 const engines = new WeakMap<MessageBus, BusEngine>();
 

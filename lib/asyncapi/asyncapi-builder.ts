@@ -2,7 +2,7 @@ import type { RegisteredHandler } from '../dispatch/handler.js';
 import type { MessageKind } from '../messages/envelope.js';
 import type { TopicDeclaration } from '../messages/topic.decorator.js';
 import { TopicTrie } from '../routing/topic-trie.js';
-import type { TransportServer } from '../transports/transport.interface.js';
+import type { TransportServer } from '../transports/contract/transport.js';
 import type {
   AsyncApiChannel,
   AsyncApiDocument,

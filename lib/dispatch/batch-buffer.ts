@@ -1,4 +1,4 @@
-import type { Delivery } from '../transports/transport.interface.js';
+import type { Delivery } from '../transports/contract/transport.js';
 import type { BusMessageContext } from './message-context.js';
 
 /** How an event handler takes its messages in batches. @publicApi */

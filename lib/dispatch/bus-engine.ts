@@ -5,7 +5,7 @@ import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { MessageBus } from '../message-bus.js';
 import { DeadLetterWriter } from '../transports/shared/transport-dead-letter.js';
-import type { Delivery, Transport, TransportConnection, TransportServer } from '../transports/transport.interface.js';
+import type { Delivery, Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
 import { settlesWithin } from './deadline.js';

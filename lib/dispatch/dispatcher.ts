@@ -1,5 +1,5 @@
 import { OverloadedError, toError } from '../messages/errors.js';
-import type { BusLogger, Delivery } from '../transports/transport.interface.js';
+import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import type { BusCounters } from './bus-stats.js';
 import type { RegisteredHandler } from './handler.js';
 import { andThen, type DispatchEffects, type HandlerExecutor, type Pending } from './handler-executor.js';
@@ -7,7 +7,8 @@ import type { HandlerRegistry } from './handler-registry.js';
 import type { MessageMetrics } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
-import { Fifo, PriorityBucketQueue } from './priority-queue.js';
+import { Fifo } from '../primitives/fifo.js';
+import { PriorityBucketQueue } from './priority-queue.js';
 
 /** What a publisher meets when the local queue is full. @publicApi */
 export type BackpressureStrategy = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';

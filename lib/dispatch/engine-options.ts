@@ -1,10 +1,10 @@
 import { jsonCodec, type Codec } from '../messages/codec.js';
 import { InvalidOptionsError } from '../messages/errors.js';
-import type { BusLogger } from '../transports/transport.interface.js';
+import type { BusLogger } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { BackpressureStrategy } from './dispatcher.js';
 import type { IdempotencySettings } from './handler-executor.js';
-import type { IdempotencyStore } from './idempotency.js';
+import type { IdempotencyStore } from '../transports/contract/idempotency-store.js';
 import { assertInteger } from '../messages/assert-integer.js';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 

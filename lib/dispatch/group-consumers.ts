@@ -5,7 +5,7 @@ import type {
   DeliveryHandler,
   GroupSubscription,
   TransportConnection,
-} from '../transports/transport.interface.js';
+} from '../transports/contract/transport.js';
 
 /**
  * The transport consumers of one bus instance, one per group, kept in step with the registry's

@@ -3,7 +3,7 @@ import { DuplicateHandlerError, InvalidHandlerError, InvalidOptionsError } from 
 import { BusHeaders, DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, bindingKey, type Envelope, type MessageKind } from '../messages/envelope.js';
 import { assertPattern, hasWildcard } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
-import type { Binding, GroupSubscription } from '../transports/transport.interface.js';
+import type { Binding, GroupSubscription } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import { byPriority, RegisteredHandler, type HandlerSpec, type IdempotencyKey } from './handler.js';
 import { mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';

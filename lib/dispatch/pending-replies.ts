@@ -1,6 +1,6 @@
 import { NumberedIds } from '../messages/message-id.js';
 import { failure, type QueryResult } from '../messages/results.js';
-import type { Reply } from '../transports/transport.interface.js';
+import type { Reply } from '../transports/contract/transport.js';
 
 interface Waiter {
   readonly id: string;

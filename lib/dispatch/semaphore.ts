@@ -1,4 +1,4 @@
-import { Fifo } from './priority-queue.js';
+import { Fifo } from '../primitives/fifo.js';
 
 /** Limits how many executions of one handler run at once; waiters are served in arrival order. */
 export class Semaphore {

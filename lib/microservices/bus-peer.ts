@@ -4,7 +4,7 @@ import { filter } from 'rxjs/operators';
 import type { CoreBusOptions } from '../dispatch/engine-options.js';
 import { engineOf, MessageBus } from '../message-bus.js';
 import { transportFromUrl } from '../transports/transport-url.js';
-import type { Transport } from '../transports/transport.interface.js';
+import type { Transport } from '../transports/contract/transport.js';
 import { UnsupportedPatternError } from './microservices.errors.js';
 
 /**

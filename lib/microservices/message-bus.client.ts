@@ -2,7 +2,7 @@ import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microser
 import type { QueryResult } from '../messages/results.js';
 import { engineOf, type MessageBus } from '../message-bus.js';
 import { BusClosedError } from '../messages/errors.js';
-import type { TransportConnection } from '../transports/transport.interface.js';
+import type { TransportConnection } from '../transports/contract/transport.js';
 import {
   closeBus,
   onStatus,

@@ -3,7 +3,7 @@ import { lastValueFrom } from 'rxjs';
 import type { HandlerFunction, HandlerOptions, HandlerSpec, RegisteredHandler } from '../dispatch/handler.js';
 import { BusClosedError } from '../messages/errors.js';
 import { engineOf } from '../message-bus.js';
-import type { TransportConnection } from '../transports/transport.interface.js';
+import type { TransportConnection } from '../transports/contract/transport.js';
 import { BusRpcContext } from './bus-rpc.context.js';
 import {
   closeBus,

@@ -1,7 +1,7 @@
 import { InvalidTransportError } from '../messages/errors.js';
 import { MemoryTransport } from './memory/memory.transport.js';
 import { maskUrl } from './shared/credentials.js';
-import type { Transport } from './transport.interface.js';
+import type { Transport } from './contract/transport.js';
 
 /**
  * The transport a URL names; the scheme picks it. Broker transports are imported only when

@@ -7,7 +7,7 @@ import type {
   Reply,
   TransportConnection,
   TransportContext,
-} from '../transport.interface.js';
+} from '../contract/transport.js';
 import { AmqpConsumer, type ConsumerDeps } from './amqp-consumer.js';
 import { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import { AmqpLink } from './amqp-link.js';

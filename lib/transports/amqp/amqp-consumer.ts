@@ -1,9 +1,10 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
-import { Fifo } from '../../dispatch/priority-queue.js';
+import { Fifo } from '../../primitives/fifo.js';
 import { bindingKey, type Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
 import { quoted } from '../../messages/inbound.js';
-import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
+import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
+import { InFlightLatch } from '../shared/in-flight.js';
 import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
@@ -78,7 +79,7 @@ export class AmqpConsumer implements Consumer {
   private started = false;
   private stopped = false;
   private outstanding = 0;
-  private readonly idleWaiters: (() => void)[] = [];
+  private readonly drainedLatch = new InFlightLatch();
   // Deliveries of the current channel not yet acked or rejected, by delivery tag, in arrival order.
   private readonly unsettled = new Map<number, ConsumeMessage>();
   // Acked by the dispatcher, not yet told to the broker.
@@ -153,12 +154,7 @@ export class AmqpConsumer implements Consumer {
   /** Resolves once every handed-out delivery is acked (or its channel is gone), or after `timeoutMs`. */
   async drained(timeoutMs: number): Promise<void> {
     if (this.outstanding === 0) return;
-    let timer: NodeJS.Timeout | undefined;
-    await Promise.race([
-      new Promise<void>((resolve) => this.idleWaiters.push(resolve)),
-      new Promise<void>((resolve) => (timer = setTimeout(resolve, timeoutMs))),
-    ]);
-    clearTimeout(timer);
+    await this.drainedLatch.wait(timeoutMs);
     if (this.outstanding > 0) {
       this.deps.logger.warn(`Closing ${this.queue} with ${this.outstanding} unacked delivery(ies): RabbitMQ will redeliver them`);
     }
@@ -188,7 +184,7 @@ export class AmqpConsumer implements Consumer {
       }
     }
     this.outstanding -= 1;
-    if (this.outstanding === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    if (this.outstanding === 0) this.drainedLatch.reachedZero();
   }
 
   /**
@@ -302,6 +298,6 @@ export class AmqpConsumer implements Consumer {
     this.gate = undefined;
     while (this.parked.length > 0) this.parked.shift();
     this.outstanding = 0;
-    for (const resolve of this.idleWaiters.splice(0)) resolve();
+    this.drainedLatch.reachedZero();
   }
 }

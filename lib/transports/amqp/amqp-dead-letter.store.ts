@@ -1,6 +1,6 @@
 import type { Channel } from 'amqplib';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
-import type { BusLogger, DeadLetterStore, TransportContext } from '../transport.interface.js';
+import type { BusLogger, DeadLetterStore, TransportContext } from '../contract/transport.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';
 import type { AmqpPublisher } from './amqp-publisher.js';

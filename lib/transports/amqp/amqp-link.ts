@@ -1,5 +1,5 @@
 import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { ResolvedAmqpOptions } from './amqp-options.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 

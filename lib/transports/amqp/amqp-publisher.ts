@@ -1,6 +1,6 @@
 import type { ConfirmChannel, Message, Options } from 'amqplib';
-import { Fifo } from '../../dispatch/priority-queue.js';
-import type { BusLogger } from '../transport.interface.js';
+import { Fifo } from '../../primitives/fifo.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { AmqpLink } from './amqp-link.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 import { amqpCodeOf } from './amqp-transport.error.js';

@@ -1,7 +1,7 @@
 import type { Channel } from 'amqplib';
 import type { MessageKind } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
-import type { Binding, BusLogger } from '../transport.interface.js';
+import type { Binding, BusLogger } from '../contract/transport.js';
 import type { AmqpLink } from './amqp-link.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames, type DelayTarget } from './amqp-names.js';
 import { AmqpTransportError } from '../shared/transport.error.js';

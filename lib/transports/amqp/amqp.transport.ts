@@ -1,4 +1,4 @@
-import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../contract/transport.js';
 import { serverOf, showOnly } from '../shared/credentials.js';
 import { AmqpConnection } from './amqp-connection.js';
 import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options.js';

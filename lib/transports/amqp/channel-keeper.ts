@@ -1,5 +1,5 @@
 import type { Channel, ChannelModel } from 'amqplib';
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { AmqpLink, LinkListener } from './amqp-link.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 

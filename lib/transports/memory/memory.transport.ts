@@ -14,7 +14,7 @@ import type {
   TransportConnection,
   TransportContext,
   TransportServer,
-} from '../transport.interface.js';
+} from '../contract/transport.js';
 import { MemoryDeadLetterStore } from './memory-dead-letter.store.js';
 import { exceedsJsonSize } from './payload-size.js';
 

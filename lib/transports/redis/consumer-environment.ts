@@ -1,4 +1,4 @@
-import type { DeadLetterStore, Reply, TransportContext } from '../transport.interface.js';
+import type { DeadLetterStore, Reply, TransportContext } from '../contract/transport.js';
 import type { BindingTable } from './binding-table.js';
 import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';

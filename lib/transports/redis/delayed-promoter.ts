@@ -1,4 +1,4 @@
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { EntryFields } from './stream-entry.js';
 import type { CredentialScrubber } from '../shared/credentials.js';

@@ -1,5 +1,5 @@
 import type { Envelope } from '../../messages/envelope.js';
-import type { Delivery, DeliveryHandler } from '../transport.interface.js';
+import type { Delivery, DeliveryHandler } from '../contract/transport.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import type { RedisClient } from './redis-clients.js';
 import type { RawEntry } from './redis-scripts.js';

@@ -1,4 +1,4 @@
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';

@@ -1,6 +1,6 @@
 import { redisError } from './transport.error.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { ResolvedRedisOptions } from './redis-transport.options.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 

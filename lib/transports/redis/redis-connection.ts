@@ -7,7 +7,7 @@ import type {
   Reply,
   TransportConnection,
   TransportContext,
-} from '../transport.interface.js';
+} from '../contract/transport.js';
 import { BindingSync } from './binding-sync.js';
 import { BindingTable } from './binding-table.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';

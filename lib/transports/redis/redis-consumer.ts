@@ -1,6 +1,6 @@
 import { redisError } from './transport.error.js';
 import { DuplicateHandlerError, InvalidOptionsError } from '../../messages/errors.js';
-import type { Binding, Consumer, DeliveryHandler, GroupSubscription } from '../transport.interface.js';
+import type { Binding, Consumer, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { GroupReader } from './group-reader.js';
 import { bindingField } from './redis-keys.js';

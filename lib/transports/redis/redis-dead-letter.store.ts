@@ -1,7 +1,7 @@
 import { redisError } from './transport.error.js';
 import type { Codec } from '../../messages/codec.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
-import type { DeadLetterStore, TransportContext } from '../transport.interface.js';
+import type { DeadLetterStore, TransportContext } from '../contract/transport.js';
 import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RawEntry, BusScripts } from './redis-scripts.js';

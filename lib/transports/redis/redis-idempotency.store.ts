@@ -1,5 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { ClaimResult, IdempotencyStore } from '../../dispatch/idempotency.js';
+import type { ClaimResult, IdempotencyStore } from '../contract/idempotency-store.js';
 
 // One round trip: claim the key unless someone holds it, and if so say whether that run is done.
 const CLAIM = `

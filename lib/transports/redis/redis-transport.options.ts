@@ -3,7 +3,7 @@ import { assertInteger } from '../../messages/assert-integer.js';
 import { InvalidTransportError } from '../../messages/errors.js';
 import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
 import { maskUrl, showOnly } from '../shared/credentials.js';
-import type { TransportContext } from '../transport.interface.js';
+import type { TransportContext } from '../contract/transport.js';
 
 /**
  * Options of {@link RedisTransport}. Only `url` is usually needed.

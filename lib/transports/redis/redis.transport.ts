@@ -1,4 +1,4 @@
-import type { Transport, TransportConnection, TransportContext, TransportServer } from '../transport.interface.js';
+import type { Transport, TransportConnection, TransportContext, TransportServer } from '../contract/transport.js';
 import { RedisConnection } from './redis-connection.js';
 import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
 import { CredentialScrubber, serverOf, showOnly } from '../shared/credentials.js';

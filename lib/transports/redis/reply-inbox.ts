@@ -1,4 +1,4 @@
-import type { BusLogger } from '../transport.interface.js';
+import type { BusLogger } from '../contract/transport.js';
 import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 

@@ -2,6 +2,7 @@ import type { DeadLetter } from '../../messages/dead-letter.js';
 import type { Envelope } from '../../messages/envelope.js';
 import { quoted } from '../../messages/inbound.js';
 import { failure } from '../../messages/results.js';
+import { InFlightLatch } from '../shared/in-flight.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { fieldOf, undecodableEnvelope } from './stream-entry.js';
 
@@ -31,7 +32,7 @@ export class StreamHolds {
   private readonly acks: string[][];
   private flushing: Promise<unknown> = Promise.resolve();
   private flushQueued = false;
-  private whenEmpty?: () => void;
+  private readonly emptied = new InFlightLatch();
   acksSinceTrim = 0;
 
   constructor(
@@ -70,20 +71,13 @@ export class StreamHolds {
     if (held === undefined) return;
     this.held.delete(key);
     this.queueAck(held.band, held.id);
-    if (this.held.size === 0) this.whenEmpty?.();
+    if (this.held.size === 0) this.emptied.reachedZero();
     this.onAck();
   }
 
   /** Resolves how many entries are still held once all are acked, or after `timeoutMs`. */
   async settled(timeoutMs: number): Promise<number> {
-    if (this.held.size > 0) {
-      let timer: NodeJS.Timeout | undefined;
-      await new Promise<void>((resolve) => {
-        this.whenEmpty = resolve;
-        timer = setTimeout(resolve, timeoutMs);
-      });
-      clearTimeout(timer);
-    }
+    if (this.held.size > 0) await this.emptied.wait(timeoutMs);
     return this.held.size;
   }
 

@@ -1,5 +1,5 @@
 import { inspect } from 'node:util';
-import type { TransportServer } from '../transport.interface.js';
+import type { TransportServer } from '../contract/transport.js';
 
 // A shorter secret would mask unrelated text; the URL forms below still hide it.
 const MIN_FREE_TEXT_SECRET = 4;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { Fifo, PriorityBucketQueue } from '../../../lib/dispatch/priority-queue.js';
+import { Fifo } from '../../../lib/primitives/fifo.js';
+import { PriorityBucketQueue } from '../../../lib/dispatch/priority-queue.js';
 
 describe('PriorityBucketQueue', () => {
   it('pops the lowest priority number first, equal priorities in arrival order', () => {

@@ -1,8 +1,8 @@
-import type { IdempotencyStore } from '../dispatch/idempotency.js';
-import type { Codec } from '../messages/codec.js';
-import type { DeadLetter, DeadLetterFilter } from '../messages/dead-letter.js';
-import type { Envelope, MessageKind } from '../messages/envelope.js';
-import type { QueryResult } from '../messages/results.js';
+import type { IdempotencyStore } from './idempotency-store.js';
+import type { Codec } from '../../messages/codec.js';
+import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
+import type { Envelope, MessageKind } from '../../messages/envelope.js';
+import type { QueryResult } from '../../messages/results.js';
 
 /** The logging a transport and the dispatcher need; Nest's `Logger` fits. @publicApi */
 export interface BusLogger {
