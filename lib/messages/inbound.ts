@@ -2,6 +2,7 @@ import { isTopic } from '../routing/topic.js';
 import type { Codec } from './codec.js';
 import {
   BusHeaders,
+  DEFAULT_PRIORITY,
   MAX_PRIORITY,
   MESSAGE_KINDS,
   MESSAGE_ORIGINS,
@@ -247,4 +248,24 @@ function describe(value: unknown): string {
 /** The first {@link MAX_RAW_BYTES} of a raw body or field, for a dead letter. */
 export function truncatedRaw(bytes: Buffer): Buffer {
   return bytes.length > MAX_RAW_BYTES ? bytes.subarray(0, MAX_RAW_BYTES) : bytes;
+}
+
+/**
+ * The envelope a transport-made dead letter of an undecodable message carries: its raw content
+ * as the payload, its id and topic only where they were valid, delivered once.
+ */
+export function undecodableEnvelope(letter: { id: string; topic: unknown; payload: unknown; headers: Record<string, string> }): Envelope {
+  return {
+    id: letter.id,
+    topic: isTopic(letter.topic) ? letter.topic : 'undecodable',
+    kind: 'event',
+    payload: letter.payload,
+    headers: letter.headers,
+    correlationId: letter.id,
+    timestamp: Date.now(),
+    origin: 'external',
+    priority: DEFAULT_PRIORITY,
+    attempt: 1,
+    maxAttempts: 1,
+  };
 }

@@ -2,10 +2,9 @@ import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
 import type { Codec } from '../../messages/codec.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
-import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
+import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
-import { isTopic } from '../../routing/topic.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames } from './amqp-names.js';
 
 /** AMQP headers carrying the envelope fields that have no AMQP property. */
@@ -164,19 +163,7 @@ export class EnvelopeMapping {
   private undecodable(message: Message, wireId: string | undefined, wire: WireHeaders): Envelope {
     const topic = wire[EnvelopeHeaders.topic] ?? message.fields.routingKey;
     const id = wireId !== undefined && wireId.length <= MAX_ID_LENGTH ? wireId : newMessageId();
-    return {
-      id,
-      topic: isTopic(topic) ? topic : 'undecodable',
-      kind: 'event',
-      payload: truncatedRaw(message.content),
-      headers: withoutTypeProblem(userHeaders(wire)),
-      correlationId: id,
-      timestamp: Date.now(),
-      origin: 'external',
-      priority: DEFAULT_PRIORITY,
-      attempt: 1,
-      maxAttempts: 1,
-    };
+    return undecodableEnvelope({ id, topic, payload: truncatedRaw(message.content), headers: withoutTypeProblem(userHeaders(wire)) });
   }
 
   encodeReply(requestId: string, result: QueryResult<unknown>): OutgoingMessage {

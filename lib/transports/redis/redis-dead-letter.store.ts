@@ -5,7 +5,7 @@ import type { DeadLetterStore, TransportContext } from '../contract/transport.js
 import type { RedisClient } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { RawEntry, BusScripts } from './redis-scripts.js';
-import { decodeEntry, encodeEntry, undecodableEnvelope } from './stream-entry.js';
+import { decodeEntry, encodeEntry, undecodableEntryEnvelope } from './stream-entry.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** The field of a dead-letter entry holding why and when; the envelope's fields follow it. */
@@ -158,7 +158,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
       trusted: true,
     });
     // A letter kept with raw bytes cut to a cap may not decode: it is shown with its raw fields.
-    const envelope = decoded.ok ? decoded.envelope : undecodableEnvelope(stored.entryId, this.keys.deadLetters, decoded.raw);
+    const envelope = decoded.ok ? decoded.envelope : undecodableEntryEnvelope(stored.entryId, this.keys.deadLetters, decoded.raw);
     return { ...stored.info, envelope };
   }
 }

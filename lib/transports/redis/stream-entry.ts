@@ -1,8 +1,7 @@
 import type { Codec } from '../../messages/codec.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
-import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, type InboundLimits } from '../../messages/inbound.js';
-import { isTopic } from '../../routing/topic.js';
+import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
 
 export type EntryFields = (string | Buffer)[];
 
@@ -136,19 +135,7 @@ function headersOf(json: string | undefined, keepReserved: boolean): Record<stri
  * The envelope a dead letter of an undecodable entry carries: its raw fields as the payload,
  * its topic when that much was valid, and where it was found in the headers.
  */
-export function undecodableEnvelope(entryId: string, stream: string, raw: Record<string, string>): Envelope {
+export function undecodableEntryEnvelope(entryId: string, stream: string, raw: Record<string, string>): Envelope {
   const id = raw.id !== undefined && raw.id.length > 0 && raw.id.length <= MAX_ID_LENGTH ? raw.id : entryId;
-  return {
-    id,
-    topic: isTopic(raw.topic) ? raw.topic : 'undecodable',
-    kind: 'event',
-    payload: raw,
-    headers: { 'x-bus-stream': stream, 'x-bus-entry-id': entryId },
-    correlationId: id,
-    timestamp: Date.now(),
-    origin: 'external',
-    priority: DEFAULT_PRIORITY,
-    attempt: 1,
-    maxAttempts: 1,
-  };
+  return undecodableEnvelope({ id, topic: raw.topic, payload: raw, headers: { 'x-bus-stream': stream, 'x-bus-entry-id': entryId } });
 }

@@ -4,7 +4,7 @@ import { quoted } from '../../messages/inbound.js';
 import { failure } from '../../messages/results.js';
 import { InFlightLatch } from '../shared/in-flight.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
-import { fieldOf, undecodableEnvelope } from './stream-entry.js';
+import { fieldOf, undecodableEntryEnvelope } from './stream-entry.js';
 
 /** An entry read from a group stream; `deliveries` counts this delivery. */
 export interface Entry {
@@ -140,7 +140,7 @@ export class StreamHolds {
     const stream = this.streams[entry.band];
     this.env.context.logger.warn(`Undecodable entry ${quoted(entry.id)} in ${stream} dead-lettered: ${problem}`);
     return this.deadLetter(entry, {
-      envelope: undecodableEnvelope(entry.id, stream, raw),
+      envelope: undecodableEntryEnvelope(entry.id, stream, raw),
       reason: 'UNDECODABLE',
       error: { message: problem, code: 'UNDECODABLE' },
     });
