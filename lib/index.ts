@@ -77,17 +77,5 @@ export type { AsyncApiDocument, DescribeOptions } from './asyncapi/asyncapi-docu
 // Transports
 export { MemoryTransport } from './transports/memory/memory.transport.js';
 export { TransportError } from './transports/shared/transport.error.js';
-export type {
-  Binding,
-  BusLogger,
-  Consumer,
-  DeadLetterStore,
-  Delivery,
-  DeliveryHandler,
-  GroupSubscription,
-  Reply,
-  Transport,
-  TransportConnection,
-  TransportContext,
-  TransportServer,
-} from './transports/contract/transport.js';
+// What an application hands the module; a transport's author finds the rest in nestjs-message-bus/transport.
+export type { Transport, TransportConnection } from './transports/contract/transport.js';
