@@ -191,6 +191,9 @@ function letterOutcome(frame: { outcome: HostileOutcome }, letter: { reason: Dea
   return `${letter.reason}: ${pattern.test(message) ? pattern.source : message.slice(0, 200)}`;
 }
 
+/** A payload {@link HostileTarget} fails on. */
+export const FAIL_PAYLOAD = `{"${FAIL_MARKER}":true}`;
+
 /** The topic every frame is sent to (or claims); {@link HostileTarget} handles `hostile.#`. */
 export const HOSTILE_TOPIC = 'hostile.frame';
 
