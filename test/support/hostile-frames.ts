@@ -15,8 +15,8 @@ export type HostileOutcome = { handled: true } | { reason: DeadLetterReason; pro
 /** A payload the test handler throws on: with `maxAttempts` 1 it must end `ATTEMPTS_EXHAUSTED`. */
 const FAIL_MARKER = 'please-fail';
 
-/** Keys a frame tries to smuggle into prototypes or past the reserved-header rule. */
-const SMUGGLED = { header: 'x-bus-target-handler', flag: 'isAdmin' } as const;
+/** Keys a frame tries to smuggle into prototypes or past the reserved-header rule (`x-bus-handler` limits a message to one handler). */
+const SMUGGLED = { header: 'x-bus-handler', flag: 'isAdmin' } as const;
 
 const nestedArrays = (depth: number): string => `${'['.repeat(depth)}${']'.repeat(depth)}`;
 const nestedObjects = (depth: number, leaf = '1'): string => `${'{"a":'.repeat(depth)}${leaf}${'}'.repeat(depth)}`;
