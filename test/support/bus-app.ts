@@ -36,7 +36,8 @@ export interface BusApp {
   module: TestingModule;
   bus: MessageBus;
   logger: CollectingLogger;
-  get<T>(type: Type<T>): T;
+  // A class with a private constructor (MessageBus, BusMetrics) is a token too.
+  get<T>(type: Type<T> | (Function & { prototype: T })): T;
   close(): Promise<void>;
 }
 
