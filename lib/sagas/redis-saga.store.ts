@@ -26,7 +26,7 @@ export class RedisSagaStore implements SagaStore {
     private readonly redis: Redis | Cluster,
     private readonly prefix = 'bus:saga:',
   ) {
-    // The client keeps its password in its options.
+    // The given client holds the password among its options: show the prefix only.
     showOnly(this, () => `RedisSagaStore { prefix: '${prefix}' }`);
   }
 

@@ -24,7 +24,7 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     /** Key prefix; give it a hash tag (`{bus}:once:`) to keep the keys in one Cluster slot. */
     private readonly prefix = 'bus:once:',
   ) {
-    // The client keeps its password in its options.
+    // Its client may be the transport's own, whose options hold the password.
     showOnly(this, () => `RedisIdempotencyStore { prefix: '${prefix}' }`);
   }
 
