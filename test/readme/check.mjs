@@ -1,11 +1,12 @@
-// Type-checks every ```ts block of README.md the way a new Nest app compiles it: under the
+// Type-checks every ```ts block of README.md, CONTRIBUTING.md and docs/**/*.md the way a new Nest
+// app compiles it: under the
 // compiler options of the Nest CLI's application template, against the built package (dist/).
 // Names a block uses without importing or declaring them are imported for it: from the package,
 // Nest and test/readme/fixtures.ts (the example app's own messages and services). A block right
 // after `<!-- readme-check: class-body -->` holds class members; `<!-- readme-check: skip -->`
 // leaves a block out. Usage: npm run build && node test/readme/check.mjs
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,13 +18,22 @@ const out = join(root, 'build', 'readme-check');
 const MARKER = /^<!--\s*readme-check:\s*(skip|class-body)\s*-->$/;
 
 if (!existsSync(join(root, 'dist', 'index.d.ts'))) {
-  console.error('README examples: dist/ is missing, run `npm run build` first');
+  console.error('Docs examples: dist/ is missing, run `npm run build` first');
   process.exit(1);
 }
 
-/** The ```ts blocks of the README, with the line each starts on and its marker. */
-function readmeBlocks() {
-  const lines = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+/** The pages whose examples are checked, relative to the repository root. */
+function pages() {
+  const docs = readdirSync(join(root, 'docs'), { recursive: true })
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file))
+    .sort();
+  return ['README.md', 'CONTRIBUTING.md', ...docs];
+}
+
+/** The ```ts blocks of one page, with the line each starts on and its marker. */
+function pageBlocks(page) {
+  const lines = readFileSync(join(root, page), 'utf8').split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() !== '```ts') continue;
@@ -31,7 +41,7 @@ function readmeBlocks() {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end].trim() !== '```') end++;
-    blocks.push({ line: start + 1, marker, code: lines.slice(start, end).join('\n') });
+    blocks.push({ page, line: start + 1, marker, code: lines.slice(start, end).join('\n') });
     i = end;
   }
   return blocks;
@@ -59,12 +69,14 @@ function importableNames() {
     ['@nestjs/core'],
     ['@nestjs/terminus'],
     ['@nestjs/platform-ws'],
+    ['@nestjs/microservices'],
   ];
   const names = new Map([
     ['Cluster', { from: 'ioredis' }],
     ['IncomingMessage', { from: 'node:http' }],
     ['request', { from: 'supertest', isDefault: true }],
     ['expect', { from: 'vitest' }],
+    ['lastValueFrom', { from: 'rxjs' }],
   ]);
   const files = modules.map(([from, file]) => file ?? resolveTypes(from));
   const program = ts.createProgram(files, parsedOptions());
@@ -143,18 +155,18 @@ cpSync(join(root, 'test', 'readme', 'fixtures.ts'), join(out, 'fixtures.ts'));
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }));
 
 const names = importableNames();
-const blocks = readmeBlocks();
+const blocks = pages().flatMap(pageBlocks);
 const origins = new Map();
 let checked = 0;
 for (const [index, block] of blocks.entries()) {
   if (block.marker === 'skip') continue;
-  const file = `block-${String(index + 1).padStart(2, '0')}.ts`;
+  const file = `block-${String(index + 1).padStart(3, '0')}.ts`;
   const imports = importsFor(block.code, names);
   const [before, after] = block.marker === 'class-body'
     ? [[...imports, "import { ExampleMembers } from './fixtures.js';", 'export class Example extends ExampleMembers {'], ['}']]
     : [imports, ['export {};']];
   writeFileSync(join(out, file), [...before, block.code, ...after].join('\n') + '\n');
-  origins.set(file, { readmeLine: block.line, offset: before.length });
+  origins.set(file, { page: block.page, line: block.line, offset: before.length });
   checked++;
 }
 writeFileSync(
@@ -165,14 +177,14 @@ writeFileSync(
 const skipped = blocks.length - checked;
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8' });
-  console.log(`README examples: ${checked} ts blocks type-check (${skipped} skipped)`);
+  console.log(`Docs examples: ${checked} ts blocks of ${pages().length} pages type-check (${skipped} skipped)`);
 } catch (error) {
-  // Point at README.md lines, not the generated files.
+  // Point at the pages' lines, not the generated files.
   const report = String(error.stdout).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
     const origin = origins.get(file);
-    return origin ? `README.md(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
+    return origin ? `${origin.page}(${origin.line + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
   });
   console.error(report);
-  console.error(`README examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);
+  console.error(`Docs examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);
   process.exit(1);
 }
