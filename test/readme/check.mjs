@@ -1,15 +1,15 @@
-// Type-checks every ```ts block of README.md, CONTRIBUTING.md and docs/**/*.md the way a new Nest
-// app compiles it: under the
+// Type-checks every ```ts block of README.md the way a new Nest app compiles it: under the
 // compiler options of the Nest CLI's application template, against the built package (dist/).
 // Names a block uses without importing or declaring them are imported for it: from the package,
 // Nest and test/readme/fixtures.ts (the example app's own messages and services). A block right
 // after `<!-- readme-check: class-body -->` holds class members; `<!-- readme-check: skip -->`
 // leaves a block out. Usage: npm run build && node test/readme/check.mjs
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
@@ -18,8 +18,13 @@ const out = join(root, 'build', 'readme-check');
 const MARKER = /^<!--\s*readme-check:\s*(skip|class-body)\s*-->$/;
 
 if (!existsSync(join(root, 'dist', 'index.d.ts'))) {
-  console.error('Docs examples: dist/ is missing, run `npm run build` first');
+  console.error('README examples: dist/ is missing, run `npm run build` first');
   process.exit(1);
+}
+
+/** The ```ts blocks of the README, with the line each starts on and its marker. */
+function readmeBlocks() {
+  return pages().flatMap(pageBlocks);
 }
 
 /** The pages whose examples are checked, relative to the repository root. */
@@ -31,7 +36,7 @@ function pages() {
   return ['README.md', 'CONTRIBUTING.md', ...docs];
 }
 
-/** The ```ts blocks of one page, with the line each starts on and its marker. */
+/** The ```ts blocks of one page. */
 function pageBlocks(page) {
   const lines = readFileSync(join(root, page), 'utf8').split('\n');
   const blocks = [];
@@ -155,18 +160,20 @@ cpSync(join(root, 'test', 'readme', 'fixtures.ts'), join(out, 'fixtures.ts'));
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }));
 
 const names = importableNames();
-const blocks = pages().flatMap(pageBlocks);
+const blocks = readmeBlocks();
 const origins = new Map();
+const pageOf = new Map();
 let checked = 0;
 for (const [index, block] of blocks.entries()) {
   if (block.marker === 'skip') continue;
-  const file = `block-${String(index + 1).padStart(3, '0')}.ts`;
+  const file = `block-${String(index + 1).padStart(2, '0')}.ts`;
   const imports = importsFor(block.code, names);
+  pageOf.set(file, block.page);
   const [before, after] = block.marker === 'class-body'
     ? [[...imports, "import { ExampleMembers } from './fixtures.js';", 'export class Example extends ExampleMembers {'], ['}']]
     : [imports, ['export {};']];
   writeFileSync(join(out, file), [...before, block.code, ...after].join('\n') + '\n');
-  origins.set(file, { page: block.page, line: block.line, offset: before.length });
+  origins.set(file, { readmeLine: block.line, offset: before.length });
   checked++;
 }
 writeFileSync(
@@ -177,14 +184,14 @@ writeFileSync(
 const skipped = blocks.length - checked;
 try {
   execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8' });
-  console.log(`Docs examples: ${checked} ts blocks of ${pages().length} pages type-check (${skipped} skipped)`);
+  console.log(`README examples: ${checked} ts blocks type-check (${skipped} skipped)`);
 } catch (error) {
-  // Point at the pages' lines, not the generated files.
+  // Point at README.md lines, not the generated files.
   const report = String(error.stdout).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
     const origin = origins.get(file);
-    return origin ? `${origin.page}(${origin.line + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
+    return origin ? `${pageOf.get(file)}(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
   });
   console.error(report);
-  console.error(`Docs examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);
+  console.error(`README examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);
   process.exit(1);
 }
