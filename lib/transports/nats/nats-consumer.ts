@@ -266,7 +266,8 @@ export class NatsConsumer implements Consumer {
     const { env } = this;
     const parsed = env.names.parseGroupSubject(message.subject);
     const kind = parsed !== undefined && MESSAGE_KINDS.includes(parsed.kind as MessageKind) ? (parsed.kind as MessageKind) : 'event';
-    const decoded = env.mapping.decode(message, {
+    // Its reply subject is the ack subject: a request's reply address travels in a header.
+    const decoded = env.mapping.decode({ subject: message.subject, data: message.data, headers: message.headers }, {
       id: `nats-${message.info.streamSequence}`,
       timestamp: Math.floor(Number(message.info.timestampNanos) / 1e6),
       kind,

@@ -20,6 +20,10 @@ interface StoredLetter {
  * oldest after each add; letters past `ttlMs` are deleted whenever the store is read.
  */
 export class NatsDeadLetterStore implements DeadLetterStore {
+  // Operations run one at a time: each trim sees every letter added before it, and a read
+  // every letter whose add was asked for before it.
+  private tail: Promise<unknown> = Promise.resolve();
+
   constructor(
     private readonly js: JetStreamClient,
     private readonly jsm: JetStreamManager,
@@ -30,7 +34,11 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     private readonly timeoutMs: number,
   ) {}
 
-  async add(letter: DeadLetter): Promise<void> {
+  add(letter: DeadLetter): Promise<void> {
+    return this.guarded(`store the dead letter of ${letter.envelope.topic} (id=${letter.envelope.id})`, () => this.store(letter));
+  }
+
+  private async store(letter: DeadLetter): Promise<void> {
     const { maxSize } = this.context.deadLetters;
     if (maxSize === 0) {
       this.context.onDeadLettersDropped(1);
@@ -38,11 +46,9 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     }
     const group = letter.group ?? this.context.serviceName;
     const { data, headers } = this.mapping.letter(letter);
-    await this.guarded(`store the dead letter of ${letter.envelope.topic} (id=${letter.envelope.id})`, async () => {
-      await this.js.publish(this.names.deadLetterSubject(group, letter.envelope.topic), data, { headers, timeout: this.timeoutMs });
-      const { state } = await this.jsm.streams.info(this.names.deadLetterStream);
-      if (state.messages > maxSize) this.dropped((await this.jsm.streams.purge(this.names.deadLetterStream, { keep: maxSize })).purged);
-    });
+    await this.js.publish(this.names.deadLetterSubject(group, letter.envelope.topic), data, { headers, timeout: this.timeoutMs });
+    const { state } = await this.jsm.streams.info(this.names.deadLetterStream);
+    if (state.messages > maxSize) this.dropped((await this.jsm.streams.purge(this.names.deadLetterStream, { keep: maxSize })).purged);
   }
 
   list(filter: DeadLetterFilter & { limit?: number } = {}): Promise<DeadLetter[]> {
@@ -123,11 +129,11 @@ export class NatsDeadLetterStore implements DeadLetterStore {
     if (count > 0) this.context.onDeadLettersDropped(count);
   }
 
-  private async guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
-    try {
-      return await work();
-    } catch (error) {
+  private guarded<T>(what: string, work: () => Promise<T>): Promise<T> {
+    const run = this.tail.then(work, work).catch((error: unknown) => {
       throw natsError(this.scrubber, `Could not ${what}`, error);
-    }
+    });
+    this.tail = run.catch(() => undefined);
+    return run;
   }
 }

@@ -110,7 +110,7 @@ export class NatsEnvelopeMapping {
         correlationId: wire[NatsHeaders.correlationId],
         causationId: wire[NatsHeaders.causationId],
         sessionId: wire[NatsHeaders.sessionId],
-        replyTo: wire[NatsHeaders.replyTo] ?? message.reply,
+        replyTo: wire[NatsHeaders.replyTo] ?? (message.reply || undefined),
         timestamp: wire[NatsHeaders.timestamp],
         origin: wire[NatsHeaders.origin],
         priority: wire[NatsHeaders.priority],
