@@ -11,8 +11,8 @@ import { ExclusiveConsumer, NatsConsumer, type ConsumerEnvironment } from './nat
 import { NatsDeadLetterStore } from './nats-dead-letter.store.js';
 import { NatsEnvelopeMapping } from './nats-envelope.js';
 import { groupToken, NatsNames } from './nats-names.js';
-import type { ResolvedNatsOptions } from './nats-options.js';
-import { natsError } from './nats-transport.error.js';
+import type { ResolvedNatsOptions } from './nats.options.js';
+import { natsError } from './nats.error.js';
 
 // Replies go to core NATS inboxes only: a `replyTo` from the wire must not write into a stream.
 const INBOX_PREFIX = '_INBOX.';

@@ -14,8 +14,8 @@ import { InFlightLatch } from '../shared/in-flight.js';
 import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { Decoded, NatsEnvelopeMapping, WireMessage } from './nats-envelope.js';
 import { groupToken, subjectMatches, type NatsNames } from './nats-names.js';
-import type { ResolvedNatsOptions } from './nats-options.js';
-import { natsError } from './nats-transport.error.js';
+import type { ResolvedNatsOptions } from './nats.options.js';
+import { natsError } from './nats.error.js';
 
 // A delivery the dispatcher refused (its queue full, backpressure 'reject-new') comes back after this.
 const REFUSED_RETRY_MS = 100;

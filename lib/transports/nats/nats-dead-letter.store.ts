@@ -4,7 +4,7 @@ import type { DeadLetterStore, TransportContext } from '../contract/transport.js
 import type { CredentialScrubber } from '../shared/credentials.js';
 import type { NatsEnvelopeMapping } from './nats-envelope.js';
 import type { NatsNames } from './nats-names.js';
-import { natsError } from './nats-transport.error.js';
+import { natsError } from './nats.error.js';
 
 interface StoredLetter {
   seq: number;

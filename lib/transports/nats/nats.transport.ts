@@ -1,7 +1,7 @@
 import type { Transport, TransportConnection, TransportContext, TransportServer } from '../contract/transport.js';
 import { serverOf, showOnly } from '../shared/credentials.js';
 import { NatsConnection } from './nats-connection.js';
-import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from './nats-options.js';
+import { resolveNatsOptions, type NatsTransportOptions, type ResolvedNatsOptions } from './nats.options.js';
 
 /**
  * The NATS JetStream transport (`@nats-io/transport-node`, `@nats-io/jetstream`, `@nats-io/kv`):

@@ -1,8 +1,7 @@
 import { afterAll, describe } from 'vitest';
 import { NatsTransport } from 'nestjs-message-bus/nats';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
-import { busContract } from '../bus.contract.js';
-import { flowContract } from '../flow.contract.js';
+import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
 import { NatsNamespaces } from './support/nats-namespaces.js';
 
 const available = await brokerAvailable('NATS', NATS_URL);
