@@ -1,11 +1,11 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
 import type { Codec } from '../../messages/codec.js';
-import type { DeadLetter, DeadLetterReason } from '../../messages/dead-letter.js';
+import type { DeadLetter } from '../../messages/dead-letter.js';
 import { DEFAULT_PRIORITY, type Envelope, type MessageKind } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
 import { inboundHeaders, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
 import type { QueryResult } from '../../messages/results.js';
-import { EnvelopeHeaders } from '../shared/envelope-headers.js';
+import { DeadLetterHeaders, EnvelopeHeaders, isDeadLetterReason } from '../shared/envelope-headers.js';
 
 /** Headers of the NATS mapping next to the shared envelope ones: what AMQP keeps in properties. */
 export const NatsHeaders = {
@@ -18,19 +18,6 @@ export const NatsHeaders = {
   requestId: 'x-bus-request-id',
   messageId: 'Nats-Msg-Id',
 } as const;
-
-/** Dead-letter fields, next to the envelope's own headers. */
-export const NatsLetterHeaders = {
-  id: 'x-bus-dead-letter-id',
-  reason: 'x-bus-dead-letter-reason',
-  error: 'x-bus-dead-letter-error',
-  errorCode: 'x-bus-dead-letter-error-code',
-  at: 'x-bus-dead-lettered-at',
-  handler: 'x-bus-dead-letter-handler',
-  group: 'x-bus-dead-letter-group',
-} as const;
-
-const REASONS: ReadonlySet<string> = new Set(['ATTEMPTS_EXHAUSTED', 'UNRECOVERABLE', 'REJECTED', 'VALIDATION', 'EXPIRED', 'UNDECODABLE']);
 
 /** A message as read from NATS: subject, body, headers and what the broker knows of it. */
 export interface WireMessage {
@@ -156,13 +143,13 @@ export class NatsEnvelopeMapping {
   /** A dead letter as a message: the envelope's body and headers plus the letter's own. */
   letter(letter: DeadLetter): { data: Uint8Array; headers: MsgHdrs } {
     const wire = this.headers(letter.envelope);
-    wire.set(NatsLetterHeaders.id, letter.id);
-    wire.set(NatsLetterHeaders.reason, letter.reason);
-    wire.set(NatsLetterHeaders.at, String(letter.deadLetteredAt));
-    if (letter.error !== undefined) wire.set(NatsLetterHeaders.error, oneLine(letter.error.message));
-    if (letter.error?.code !== undefined) wire.set(NatsLetterHeaders.errorCode, letter.error.code);
-    if (letter.handler !== undefined) wire.set(NatsLetterHeaders.handler, letter.handler);
-    if (letter.group !== undefined) wire.set(NatsLetterHeaders.group, letter.group);
+    wire.set(DeadLetterHeaders.id, letter.id);
+    wire.set(DeadLetterHeaders.reason, letter.reason);
+    wire.set(DeadLetterHeaders.at, String(letter.deadLetteredAt));
+    if (letter.error !== undefined) wire.set(DeadLetterHeaders.error, oneLine(letter.error.message));
+    if (letter.error?.code !== undefined) wire.set(DeadLetterHeaders.errorCode, letter.error.code);
+    if (letter.handler !== undefined) wire.set(DeadLetterHeaders.handler, letter.handler);
+    if (letter.group !== undefined) wire.set(DeadLetterHeaders.group, letter.group);
     return { data: this.body(letter.envelope, false), headers: wire };
   }
 
@@ -170,17 +157,17 @@ export class NatsEnvelopeMapping {
     const decoded = this.decode(message, defaults, true);
     const get = (name: string): string | undefined => message.headers?.get(name) || undefined;
     const { envelope } = decoded;
-    const reason = get(NatsLetterHeaders.reason);
-    const error = get(NatsLetterHeaders.error);
-    const at = Number(get(NatsLetterHeaders.at));
+    const reason = get(DeadLetterHeaders.reason);
+    const error = get(DeadLetterHeaders.error);
+    const at = Number(get(DeadLetterHeaders.at));
     return {
-      id: get(NatsLetterHeaders.id) ?? `nats:${defaults.id}`,
+      id: get(DeadLetterHeaders.id) ?? `nats:${defaults.id}`,
       envelope,
-      reason: (reason !== undefined && REASONS.has(reason) ? reason : 'REJECTED') as DeadLetterReason,
-      error: error === undefined ? undefined : { message: error, code: get(NatsLetterHeaders.errorCode) },
+      reason: isDeadLetterReason(reason) ? reason : 'REJECTED',
+      error: error === undefined ? undefined : { message: error, code: get(DeadLetterHeaders.errorCode) },
       deadLetteredAt: Number.isFinite(at) ? at : defaults.timestamp,
-      handler: get(NatsLetterHeaders.handler),
-      group: get(NatsLetterHeaders.group),
+      handler: get(DeadLetterHeaders.handler),
+      group: get(DeadLetterHeaders.group),
     };
   }
 

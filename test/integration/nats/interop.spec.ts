@@ -1,32 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { CommandHandler, EventHandler, QueryHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
 import { NatsTransport } from 'nestjs-message-bus/nats';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
 import { AppTracker, until } from '../../support/bus-app.js';
+import { Orders } from '../../support/interop-orders.js';
 import { NatsNamespaces } from './support/nats-namespaces.js';
 
 const available = await brokerAvailable('NATS', NATS_URL);
-
-@Injectable()
-class Orders {
-  readonly events: Envelope[] = [];
-  readonly commands: Envelope[] = [];
-  @EventHandler('orders.*')
-  onEvent(_: unknown, context: MessageContext) {
-    this.events.push(context.envelope);
-  }
-  @CommandHandler('orders.cancel')
-  onCommand(_: unknown, context: MessageContext) {
-    this.commands.push(context.envelope);
-  }
-  @QueryHandler('orders.count')
-  count(payload: { status: string }) {
-    return { status: payload.status, count: 3 };
-  }
-}
 
 describe.runIf(available)('NATS interoperability with plain nats clients', () => {
   const namespaces = new NatsNamespaces(NATS_URL);

@@ -1,22 +1,22 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, reachable } from '../../../support/brokers.js';
+import { DisposableServer } from '../../../support/disposable-server.js';
 
 /**
  * A `nats-server -js` owned by one test: its own port and store directory (file storage, so a
  * restart keeps what JetStream acknowledged), optionally a user and password. Stopped with
  * SIGTERM, a clean shutdown, as a restart by an operator would be.
  */
-export class NatsServer {
-  private process?: ChildProcess;
-
+export class NatsServer extends DisposableServer {
   private constructor(
-    readonly port: number,
-    private readonly dir: string,
+    port: number,
+    dir: string,
     private readonly credentials?: { user: string; pass: string },
-  ) {}
+  ) {
+    super(port, dir);
+  }
 
   static async start(options: { user?: string; pass?: string } = {}): Promise<NatsServer> {
     const dir = await mkdtemp(join(tmpdir(), 'bus-nats-'));
@@ -34,7 +34,6 @@ export class NatsServer {
 
   /** Starts the server again (unless it runs) on the same port and store; resolves once it accepts connections. */
   async resume(): Promise<void> {
-    if (this.process !== undefined && this.process.exitCode === null) return;
     const args = ['-js', '-a', '127.0.0.1', '-p', String(this.port), '-sd', this.dir];
     if (this.credentials) {
       // In a config file: on the command line the password would show in `ps`.
@@ -42,27 +41,10 @@ export class NatsServer {
       await writeFile(config, `authorization { user: ${JSON.stringify(this.credentials.user)}, password: ${JSON.stringify(this.credentials.pass)} }\n`);
       args.push('-c', config);
     }
-    this.process = spawn('nats-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 10_000;
-    while (!(await reachable(`nats://127.0.0.1:${this.port}`, 200))) {
-      if (Date.now() > deadline) throw new Error(`nats-server on port ${this.port} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await this.launch('nats-server', args);
   }
 
-  /** Stops the server; resolves once the process is gone. */
-  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    const process = this.process;
-    this.process = undefined;
-    if (!process || process.exitCode !== null) return;
-    const exited = new Promise((resolve) => process.once('exit', resolve));
-    process.kill(signal);
-    await exited;
-  }
-
-  async dispose(): Promise<void> {
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
+  protected answers(): Promise<boolean> {
+    return reachable(`nats://127.0.0.1:${this.port}`, 200);
   }
 }
-
