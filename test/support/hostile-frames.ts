@@ -3,8 +3,8 @@ import type { DeadLetterReason } from 'nestjs-message-bus';
 
 /**
  * Hostile messages a foreign producer can write straight to a broker, each with the one outcome
- * the bus must reach: handled (and acked) or dead-lettered with a reason. The same table drives
- * the Redis spec (raw ioredis XADD) and the RabbitMQ spec (raw amqplib publish).
+ * the bus must reach: handled (and acked) or dead-lettered with a reason. One table per broker
+ * drives its spec: raw ioredis XADD, raw amqplib publish, raw nats JetStream publish.
  */
 
 /** What must become of a frame: handled, or dead-lettered for this reason (its error matching `problem`). */
@@ -135,3 +135,39 @@ export function asksToFail(payload: unknown): boolean {
 export function prototypeSnapshot(): string[] {
   return Object.getOwnPropertyNames(Object.prototype).sort();
 }
+
+export interface NatsFrame {
+  name: string;
+  /** Body of a JetStream publish to a group subject (`<stream>.g.<group>.event.<topic>`). */
+  body: Buffer;
+  /** NATS headers: text only, so wrongly typed values cannot be sent. */
+  headers?: Record<string, string>;
+  outcome: HostileOutcome;
+}
+
+/**
+ * Messages a plain nats client publishes to a group's subject. The server's `max_payload` (1 MiB
+ * by default) refuses a body over the bus's default `maxPayloadBytes` before the bus sees it.
+ */
+export const natsFrames: NatsFrame[] = [
+  { name: 'body nested 100,000 arrays deep', body: Buffer.from(nestedArrays(100_000)), outcome: { reason: 'UNDECODABLE', problem: /maxPayloadDepth/ } },
+  { name: 'body nested 5,000 objects deep', body: Buffer.from(nestedObjects(5_000)), outcome: { reason: 'UNDECODABLE', problem: /maxPayloadDepth/ } },
+  { name: 'body at the depth limit, handler fails', body: Buffer.from(failingAtDepth(64)), headers: { 'x-bus-max-attempts': '1' }, outcome: { reason: 'ATTEMPTS_EXHAUSTED' } },
+  { name: 'id of 60 kB', body: Buffer.from('1'), headers: { 'x-bus-id': 'i'.repeat(LONG) }, outcome: { reason: 'UNDECODABLE', problem: /invalid id/ } },
+  { name: 'topic header of 60 kB', body: Buffer.from('1'), headers: { 'x-bus-topic': `hostile.${'t'.repeat(LONG)}` }, outcome: { reason: 'UNDECODABLE', problem: /invalid topic/ } },
+  { name: 'topic header "#"', body: Buffer.from('1'), headers: { 'x-bus-topic': '#' }, outcome: { reason: 'UNDECODABLE', problem: /invalid topic/ } },
+  { name: 'body of invalid UTF-8', body: INVALID_UTF8, outcome: { reason: 'UNDECODABLE', problem: /not decodable/ } },
+  { name: 'body "{"', body: Buffer.from('{'), outcome: { reason: 'UNDECODABLE', problem: /not decodable/ } },
+  { name: 'empty body', body: Buffer.alloc(0), outcome: { reason: 'UNDECODABLE', problem: /not decodable/ } },
+  { name: 'attempt "abc"', body: Buffer.from('1'), headers: { 'x-bus-attempt': 'abc' }, outcome: { reason: 'UNDECODABLE', problem: /invalid attempt/ } },
+  { name: 'priority 1e3', body: Buffer.from('1'), headers: { 'x-bus-priority': '1e3' }, outcome: { reason: 'UNDECODABLE', problem: /invalid priority/ } },
+  { name: 'kind "job"', body: Buffer.from('1'), headers: { 'x-bus-kind': 'job' }, outcome: { reason: 'UNDECODABLE', problem: /invalid kind/ } },
+  {
+    name: 'headers __proto__ and constructor, and a reserved header',
+    body: Buffer.from('1'),
+    headers: JSON.parse(`{"__proto__":"${SMUGGLED.flag}","constructor":"yes","${SMUGGLED.header}":"Any.handler","tenant":"t1"}`) as Record<string, string>,
+    outcome: { handled: true },
+  },
+  { name: 'reserved header as text, dropped', body: Buffer.from('1'), headers: { 'x-bus-unknown': '7', tenant: 't2', count: '3' }, outcome: { handled: true } },
+  { name: 'body with __proto__ and constructor keys', body: Buffer.from(PROTO_PAYLOAD), outcome: { handled: true } },
+];
