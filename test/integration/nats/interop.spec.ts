@@ -1,27 +1,17 @@
 import { AckPolicy, jetstream, jetstreamManager } from '@nats-io/jetstream';
-import { connect, headers, type NatsConnection } from '@nats-io/transport-node';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { headers } from '@nats-io/transport-node';
+import { describe, expect, it } from 'vitest';
 import { NatsTransport } from 'nestjs-message-bus/nats';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
-import { AppTracker, until } from '../../support/bus-app.js';
+import { until } from '../../support/bus-app.js';
 import { Orders } from '../../support/interop-orders.js';
-import { NatsNamespaces } from './support/nats-namespaces.js';
+import { useNatsFixture } from './support/nats-fixture.js';
 
 const available = await brokerAvailable('NATS', NATS_URL);
 
 describe.runIf(available)('NATS interoperability with plain nats clients', () => {
-  const namespaces = new NatsNamespaces(NATS_URL);
-  const apps = new AppTracker();
-  let plain: NatsConnection;
+  const { namespaces, apps, plain } = useNatsFixture();
   let stream: string;
-  beforeAll(async () => {
-    plain = await connect({ servers: NATS_URL });
-  });
-  afterEach(() => apps.closeAll());
-  afterAll(async () => {
-    await plain.close();
-    await namespaces.cleanup();
-  });
   const start = async () => {
     stream = namespaces.next('interop');
     return apps.start({ transport: new NatsTransport({ servers: NATS_URL, stream }), providers: [Orders], options: { serviceName: 'orders' } });
@@ -29,7 +19,7 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
 
   it('hands JSON a plain client publishes to a group subject to the handler, its headers as user headers', async () => {
     const app = await start();
-    const js = jetstream(plain);
+    const js = jetstream(plain());
     const wire = headers();
     wire.set('traceparent', '00-abc-def-01');
     wire.set('tenant', '7');
@@ -51,16 +41,16 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
 
   it('answers a plain core NATS request on <stream>.q.<topic>', async () => {
     await start();
-    const answer = await plain.request(`${stream}.q.orders.count`, JSON.stringify({ status: 'open' }), { timeout: 5000 });
+    const answer = await plain().request(`${stream}.q.orders.count`, JSON.stringify({ status: 'open' }), { timeout: 5000 });
     expect(answer.json()).toEqual({ ok: true, data: { status: 'open', count: 3 } });
   });
 
   it('lets a plain consumer read bus messages: JSON body, envelope in x-bus-* headers', async () => {
     const app = await start();
-    const jsm = await jetstreamManager(plain);
+    const jsm = await jetstreamManager(plain());
     await jsm.consumers.add(stream, { durable_name: 'reader', filter_subject: `${stream}.g.orders.event.>`, ack_policy: AckPolicy.Explicit });
     await app.bus.publish('orders.shipped', { id: 9 }, { priority: 10, correlationId: 'conv-1', headers: { tenant: 'acme' } });
-    const consumer = await jetstream(plain).consumers.get(stream, 'reader');
+    const consumer = await jetstream(plain()).consumers.get(stream, 'reader');
     const message = await consumer.next({ expires: 5000 });
     expect(message?.subject).toBe(`${stream}.g.orders.event.orders.shipped`);
     expect(message?.json()).toEqual({ id: 9 });
@@ -82,7 +72,7 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
 
   it('dead-letters a body that does not decode as UNDECODABLE, with its raw bytes, and keeps consuming', async () => {
     const app = await start();
-    const js = jetstream(plain);
+    const js = jetstream(plain());
     const wire = headers();
     wire.set('x-bus-id', 'broken-1');
     await js.publish(`${stream}.g.orders.event.orders.created`, '{not json', { headers: wire });
@@ -98,7 +88,7 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
     });
     expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
     // The dead-letter stream is readable by plain tools too: the original body, plus why.
-    const jsm = await jetstreamManager(plain);
+    const jsm = await jetstreamManager(plain());
     const stored = await jsm.streams.getMessage(`${stream}_dead`, { last_by_subj: `${stream}_dead.orders.orders.created` });
     expect(stored?.string()).toBe('{not json');
     expect(stored?.header.get('x-bus-dead-letter-reason')).toBe('UNDECODABLE');
@@ -106,7 +96,7 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
 
   it('drops a reply address that is not a NATS inbox, so a forged replyTo cannot write into a stream', async () => {
     const app = await start();
-    const js = jetstream(plain);
+    const js = jetstream(plain());
     const wire = headers();
     wire.set('x-bus-reply-to', `${stream}.g.orders.event.orders.forged`);
     await js.publish(`${stream}.g.orders.command.orders.cancel`, JSON.stringify({ id: 3 }), { headers: wire });
