@@ -33,7 +33,7 @@ const sends = (id: string, idempotent: boolean, prefill?: number) =>
 const IDEMPOTENCY_PREFILL = 110_000;
 
 /** Events, sends and requests on one broker: nestjs-message-bus, the raw client, the peer library. */
-function brokerScenarios(broker: 'redis' | 'amqp', peers: readonly PeerId[]): Scenario[] {
+function brokerScenarios(broker: 'redis' | 'amqp' | 'nats', peers: readonly PeerId[]): Scenario[] {
   const common = { peers, window: BROKER_WINDOW, confirmed: true, cpuBound: false, budgetScale: BROKER_BUDGET_SCALE };
   return [
     oneWayScenario({ id: `${broker}.events.w1000`, ...common, messages: { kind: 'events', workload: { handlers: 1, noise: 0, topics: 'fixed', variant: 'plain' } } }),
@@ -65,6 +65,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sends('cost.send.idempotent', true, IDEMPOTENCY_PREFILL),
   ...brokerScenarios('redis', ['bus-redis', 'ioredis', 'bullmq']),
   ...brokerScenarios('amqp', ['bus-amqp', 'amqplib', 'golevelup']),
+  ...brokerScenarios('nats', ['bus-nats', 'nats']),
   flood('block'),
   flood('reject-new'),
   flood('drop-oldest'),

@@ -6,22 +6,7 @@ import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbo
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames } from './amqp-names.js';
-
-/** AMQP headers carrying the envelope fields that have no AMQP property. */
-export const EnvelopeHeaders = {
-  kind: 'x-bus-kind',
-  /** A request's conversation id: its AMQP correlation_id identifies the request itself. */
-  correlationId: 'x-bus-correlation-id',
-  topic: 'x-bus-topic',
-  attempt: 'x-bus-attempt',
-  maxAttempts: 'x-bus-max-attempts',
-  priority: 'x-bus-priority',
-  origin: 'x-bus-origin',
-  causationId: 'x-bus-causation-id',
-  sessionId: 'x-bus-session-id',
-  deadline: 'x-bus-deadline',
-  timestamp: 'x-bus-timestamp',
-} as const;
+import { EnvelopeHeaders } from '../shared/envelope-headers.js';
 
 // What the broker adds when it dead-letters, redelivers, federates or shovels a message.
 const BROKER_HEADER = /^(?:x-death$|x-first-death-|x-last-death-|x-delivery-count$|x-received-from$|x-shovelled)/;

@@ -1,5 +1,5 @@
 import type { DeadLetterStore, Reply, TransportContext } from '../contract/transport.js';
-import type { BindingTable } from './binding-table.js';
+import type { BindingTable } from '../shared/binding-table.js';
 import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';

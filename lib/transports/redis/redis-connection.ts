@@ -9,7 +9,7 @@ import type {
   TransportContext,
 } from '../contract/transport.js';
 import { BindingSync } from './binding-sync.js';
-import { BindingTable } from './binding-table.js';
+import { BindingTable } from '../shared/binding-table.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { DelayedPromoter, delayedMember } from './delayed-promoter.js';
 import { InstanceLease } from './instance-lease.js';

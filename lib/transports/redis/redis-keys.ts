@@ -72,8 +72,3 @@ export class RedisKeys {
     return Math.min(this.bands - 1, Math.max(0, Math.floor((priority * this.bands) / 100)));
   }
 }
-
-/** The binding table field of a binding; newlines cannot occur in topics, patterns or group names. */
-export function bindingField(kind: string, pattern: string, group: string): string {
-  return `${kind}\n${pattern}\n${group}`;
-}
