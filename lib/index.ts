@@ -47,7 +47,8 @@ export {
 } from './messages/envelope.js';
 export type { CommandResult, QueryResult } from './messages/results.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';
-export { jsonCodec, type Codec } from './messages/codec.js';
+export { JsonCodec, jsonCodec, type Codec } from './messages/codec.js';
+export type { CodecRule } from './messages/codec-table.js';
 
 // Errors
 export {

@@ -135,6 +135,7 @@ export class BusEngine implements DispatchEffects {
       maxAttempts: options.retry.maxAttempts,
       logger: options.createLogger(`MessageBus:${this.transport.name}`),
       codec: options.codec,
+      codecs: options.codecs,
       maxPayloadBytes: options.maxPayloadBytes,
       deadLetters: options.deadLetters,
       onReply: (reply) => this.replies.settle(reply),

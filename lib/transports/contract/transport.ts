@@ -1,5 +1,6 @@
 import type { IdempotencyStore } from './idempotency-store.js';
 import type { Codec } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
 import type { Envelope, MessageKind } from '../../messages/envelope.js';
 import type { QueryResult } from '../../messages/results.js';
@@ -80,7 +81,10 @@ export interface TransportContext {
   /** The module's default `maxAttempts`, for messages from outside that carry none. */
   maxAttempts: number;
   logger: BusLogger;
+  /** The module codec; replies travel in it. */
   codec: Codec;
+  /** The codec of each topic, and of each inbound content type. */
+  codecs: CodecTable;
   maxPayloadBytes: number;
   deadLetters: { maxSize: number; ttlMs: number };
   /** Called with every reply addressed to this connection. */

@@ -1,3 +1,4 @@
+import { REPLY_TOPIC } from '../../messages/codec.js';
 import type { Envelope } from '../../messages/envelope.js';
 import type { QueryResult } from '../../messages/results.js';
 import type {
@@ -76,7 +77,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     this.inbox = new ReplyInbox(this.replyAddress, clients, client, (message) => this.onReply(message), logger, scrubber);
     this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
     this.decoding = {
-      codec: context.codec,
+      codecs: context.codecs,
       defaultMaxAttempts: options.defaultMaxAttempts,
       limits: { maxPayloadBytes: context.maxPayloadBytes, maxPayloadDepth: options.maxPayloadDepth },
     };
@@ -119,7 +120,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   }
 
   publish(envelope: Envelope, delayMs = 0): number | Promise<number> {
-    const fields = encodeEntry(envelope, this.context.codec, this.context.maxPayloadBytes);
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic), this.context.maxPayloadBytes);
     const groups = this.table.match(envelope.kind, envelope.topic);
     if (groups.length === 0) return 0;
     const band = this.keys.band(envelope.priority);
@@ -151,7 +152,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
 
   async schedule(group: string, envelope: Envelope, delayMs: number): Promise<void> {
     const stream = this.keys.stream(group, this.keys.band(envelope.priority));
-    const fields = encodeEntry(envelope, this.context.codec);
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic));
     try {
       if (delayMs > 0) await this.delay([stream], fields, delayMs);
       else if ((await this.client.xadd(stream, 'NOMKSTREAM', '*', ...fields)) === null) {
@@ -169,7 +170,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       return;
     }
     try {
-      await ReplyInbox.send(this.client, address, this.context.codec.encode(reply));
+      await ReplyInbox.send(this.client, address, this.context.codec.encode(reply, REPLY_TOPIC));
     } catch (error) {
       throw redisError(this.scrubber, `Could not reply to request ${reply.requestId}`, error);
     }
@@ -207,7 +208,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private onReply(message: Buffer): void {
     let reply: Partial<Reply>;
     try {
-      reply = this.context.codec.decode(message) as Partial<Reply>;
+      reply = this.context.codec.decode(message, REPLY_TOPIC) as Partial<Reply>;
     } catch (error) {
       this.context.logger.warn(`Ignored an undecodable reply: ${(error as Error).message}`);
       return;

@@ -1,4 +1,5 @@
 import type { Codec } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
 import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
@@ -13,16 +14,17 @@ export type DecodedEntry =
 
 /**
  * The stream entry fields of an envelope: one field per envelope property (the payload encoded
- * by the codec, headers as JSON), optional ones only when set. Throws
+ * by `codec`, named by `contentType`; headers as JSON), optional ones only when set. Throws
  * {@link PayloadTooLargeError} when the encoded payload is over `maxPayloadBytes`.
  */
 export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = Infinity): EntryFields {
   // A letter that keeps a message's raw bytes stores them unchanged, and a replay sends them so.
-  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload);
+  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload, envelope.topic);
   if (payload.length > maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, maxPayloadBytes);
   const fields: EntryFields = [
     'topic', envelope.topic,
     'payload', payload,
+    'contentType', codec.contentType,
     'id', envelope.id,
     'kind', envelope.kind,
     'timestamp', String(envelope.timestamp),
@@ -48,7 +50,7 @@ function hasKeys(record: Record<string, string>): boolean {
 
 /** How entries are read: from a group stream (the inbound rule), or back from the dead letters. */
 export interface EntryDecoding {
-  codec: Codec;
+  codecs: CodecTable;
   defaultMaxAttempts: number;
   limits: InboundLimits;
   /** Entries this bus wrote itself (dead letters): every header is kept. */
@@ -72,6 +74,7 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
           {
             topic: text('topic'),
             payload: values.get('payload'),
+            contentType: text('contentType'),
             headers,
             id: text('id'),
             kind: text('kind'),
@@ -93,7 +96,7 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
             origin: 'external',
             priority: DEFAULT_PRIORITY,
             maxAttempts: decoding.defaultMaxAttempts,
-            codec: decoding.codec,
+            codecs: decoding.codecs,
             limits: decoding.limits,
           },
         );
