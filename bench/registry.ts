@@ -1,5 +1,6 @@
 import type { PeerId } from './peers/peers.js';
 import type { Backpressure, EventHandlerVariant, EventWorkload } from './peers/peer.js';
+import { codecScenario } from './scenarios/codec.scenario.js';
 import { floodScenario } from './scenarios/flood.scenario.js';
 import { oneWayScenario } from './scenarios/one-way.scenario.js';
 import { latencyScenario, throughputScenario } from './scenarios/round-trip.scenario.js';
@@ -65,6 +66,7 @@ export const SCENARIOS: readonly Scenario[] = [
   sends('cost.send.idempotent', true, IDEMPOTENCY_PREFILL),
   ...brokerScenarios('redis', ['bus-redis', 'ioredis', 'bullmq']),
   ...brokerScenarios('amqp', ['bus-amqp', 'amqplib', 'golevelup']),
+  ...(['json', 'msgpack', 'protobuf'] as const).flatMap((codec) => [codecScenario(codec, 1024), codecScenario(codec, 32 * 1024)]),
   flood('block'),
   flood('reject-new'),
   flood('drop-oldest'),

@@ -88,6 +88,16 @@ export const TABLES: readonly Table[] = [
     peer: 'golevelup',
     rows: brokerRows('amqp', '(publisher confirms)'),
   },
+  {
+    kind: 'comparison',
+    title: 'Codecs: encode + screen + decode per message (no transport)',
+    subject: 'bus-memory',
+    rows: (['json', 'msgpack', 'protobuf'] as const).flatMap((codec) =>
+      ['1k', '32k'].flatMap((size) => [
+        row(`${codec}, ${size.toUpperCase().replace('K', ' KB')} record: ns/message`, 'ns', ref(`codec.${codec}.${size}`, 'nsPerMessage')),
+      ]),
+    ),
+  },
   { kind: 'costs', title: 'Costs of features (in memory, nestjs-message-bus)', rows: COSTS },
   {
     kind: 'flood',
