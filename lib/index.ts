@@ -4,6 +4,9 @@ export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
 export type { CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
+export type { BusPublisher } from './messages/bus-publisher.js';
+export type { BusProbe } from './dispatch/bus-engine.js';
+export type { HandlerInfo } from './dispatch/handler-info.js';
 export { BusSession, type SessionDefaults, type SessionHandler } from './dispatch/bus-session.js';
 export { DeadLetters } from './dispatch/dead-letters.js';
 export type { BusStats } from './dispatch/bus-stats.js';
@@ -66,6 +69,7 @@ export {
   NoHandlerError,
   OverloadedError,
   PayloadTooLargeError,
+  TransportUnresponsiveError,
   UnrecoverableError,
   type BusErrorCode,
 } from './messages/errors.js';

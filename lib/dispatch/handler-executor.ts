@@ -16,9 +16,8 @@ import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { retryDelay } from './retry-policy.js';
 
-/** What handling asks of the bus around it: contexts, and the transport's settle operations. */
-export interface DispatchEffects {
-  contextFor(envelope: Envelope): BusMessageContext;
+/** The transport's settle operations, handed to the executor when the bus starts. */
+export interface Settler {
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
   /** Stores the letter; when that fails, counts it and releases `delivery` to the broker. */
   deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void>;
@@ -59,6 +58,7 @@ const VERDICTS: Record<string, Verdict> = {
 export class HandlerExecutor {
   private readonly batches = new Map<RegisteredHandler, BatchBuffer>();
   private store: IdempotencyStore;
+  private effects!: Settler;
   private metrics?: MessageMetrics;
   private tracer?: MessageTracer;
 
@@ -67,7 +67,6 @@ export class HandlerExecutor {
 
   constructor(
     private readonly counters: BusCounters,
-    private readonly effects: DispatchEffects,
     logger: BusLogger,
     options: { idempotency: IdempotencySettings; failureLogLevel: LogLevel },
   ) {
@@ -82,9 +81,10 @@ export class HandlerExecutor {
     this.tracer = tracer;
   }
 
-  /** Uses the transport's shared store unless the options named one. */
-  useTransportStore(store: IdempotencyStore | undefined): void {
-    if (store !== undefined && this.idempotency.store === undefined) this.store = store;
+  /** Settles through `settler` from now on, and uses the transport's shared store unless the options named one. */
+  start(settler: Settler, transportStore: IdempotencyStore | undefined): void {
+    this.effects = settler;
+    if (transportStore !== undefined && this.idempotency.store === undefined) this.store = transportStore;
   }
 
   run(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {

@@ -1,4 +1,4 @@
-import type { MessageBus } from '../message-bus.js';
+import type { BusPublisher } from './bus-publisher.js';
 
 /** The kinds of message: an event fans out, a command is handled once, a query is answered. */
 export const MESSAGE_KINDS = ['event', 'command', 'query'] as const;
@@ -91,7 +91,7 @@ export abstract class MessageContext {
   abstract readonly correlationId: string;
   abstract readonly sessionId?: string;
   /** The bus, to publish follow-up messages (they inherit correlation and session). */
-  abstract readonly bus: MessageBus;
+  abstract readonly bus: BusPublisher;
 }
 
 /** Headers the bus reserves for itself. */
