@@ -19,7 +19,7 @@ export async function agentsCodec(): Promise<ProtobufCodec> {
   });
 }
 
-/** Every codec the contract suites run with, by name. */
-export async function contractCodecs(): Promise<Record<string, Codec>> {
-  return { json: jsonCodec, msgpack: new MessagePackCodec(), protobuf: await agentsCodec() };
+/** Every codec the contract suites run with: the suite's name suffix and its module codec. */
+export async function contractCodecs(): Promise<[suffix: string, codec: Codec][]> {
+  return [['', jsonCodec], [' (msgpack)', new MessagePackCodec()], [' (protobuf)', await agentsCodec()]];
 }

@@ -1,11 +1,13 @@
 import { afterAll, describe } from 'vitest';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
+import { contractCodecs } from '../../support/codecs.js';
 import { busContract } from '../bus.contract.js';
 import { flowContract } from '../flow.contract.js';
 import { RedisNamespaces } from './support/redis-namespaces.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
+const codecs = await contractCodecs();
 
 describe.skipIf(!available)('redis transport', () => {
   const namespaces = new RedisNamespaces(REDIS_URL);
@@ -13,6 +15,9 @@ describe.skipIf(!available)('redis transport', () => {
   // Each call is a namespace of its own: isolated from every other transport the suites make.
   const makeTransport = () => new RedisTransport({ url: REDIS_URL, prefix: namespaces.next() });
 
-  busContract('redis', makeTransport);
-  flowContract('redis', makeTransport);
+  // Once per codec: JSON (the default), MessagePack, protobuf.
+  for (const [suffix, codec] of codecs) {
+    busContract(`redis${suffix}`, makeTransport, { codec });
+    flowContract(`redis${suffix}`, makeTransport, { codec });
+  }
 });
