@@ -45,6 +45,7 @@ export {
   type Envelope,
   type MessageKind,
   type MessageOrigin,
+  type DeliveryMode,
   type PublishOptions,
   type RequestOptions,
 } from './messages/envelope.js';

@@ -28,6 +28,11 @@ export interface GroupSubscription {
   group: string;
   bindings: Binding[];
   exclusive: boolean;
+  /**
+   * The group of this instance's realtime handlers (exclusive too): it takes what
+   * `publishRealtime` sends, at most once, and nothing `publish` sends.
+   */
+  realtime?: boolean;
 }
 
 /** One message handed to one consumer, to be acknowledged once it is settled. @publicApi */
@@ -110,6 +115,11 @@ export interface TransportConnection {
   readonly idempotency?: IdempotencyStore;
   /** Routes the message to every group bound to its kind and topic; resolves how many. */
   publish(envelope: Envelope, delayMs?: number): number | Promise<number>;
+  /**
+   * Sends an event, at most once, to the realtime groups bound to its topic (one per live
+   * instance); resolves how many instances received it. Absent: the transport has no realtime delivery.
+   */
+  publishRealtime?(envelope: Envelope): number | Promise<number>;
   consume(subscription: GroupSubscription, handler: DeliveryHandler): Consumer | Promise<Consumer>;
   /** Delivers `envelope` to `group` alone, after `delayMs` (retries and replays). */
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;

@@ -19,6 +19,7 @@ import { RedisConsumer } from './redis-consumer.js';
 import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
 import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
+import { RealtimeHub } from './realtime-hub.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
@@ -59,6 +60,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private readonly promoter: DelayedPromoter;
   private readonly lease: InstanceLease;
   private readonly inbox: ReplyInbox;
+  private readonly realtime: RealtimeHub;
   private scheduled = 0;
   private closing?: Promise<void>;
 
@@ -91,6 +93,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       describe: (error) => scrubber.message(error),
     });
     this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
+    this.realtime = new RealtimeHub(subscriber, client, keys.realtimePrefix, this.decoding, context, this.transportLetters);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
     this.lease = new InstanceLease(client, this.scripts, keys, context.instanceId, options.instanceTtlMs, logger, scrubber, () => this.restore());
@@ -137,7 +140,15 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     return groups.some((group) => this.readingGroups.has(group)) ? published.then(afterPendingIo) : published;
   }
 
+  publishRealtime(envelope: Envelope): Promise<number> {
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic), this.context.maxPayloadBytes);
+    return this.realtime.publish(envelope, fields).catch((error: unknown) => {
+      throw redisError(this.scrubber, `Could not publish ${envelope.topic} (id=${envelope.id}) in real time`, error);
+    });
+  }
+
   async consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
+    if (subscription.realtime === true) return this.realtime.consume(subscription, handler);
     const consumer = new RedisConsumer(this, subscription, handler);
     this.consumers.add(consumer);
     try {

@@ -142,3 +142,33 @@ export function undecodableEntryEnvelope(entryId: string, stream: string, raw: R
   const id = raw.id !== undefined && raw.id.length > 0 && raw.id.length <= MAX_ID_LENGTH ? raw.id : entryId;
   return undecodableEnvelope({ id, topic: raw.topic, payload: raw, headers: { 'x-bus-stream': stream, 'x-bus-entry-id': entryId } });
 }
+
+/** Netstrings (`length:bytes`) of each part: binary-safe for any codec. */
+export function netstrings(parts: readonly (string | Buffer)[]): Buffer {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const bytes = typeof part === 'string' ? Buffer.from(part) : part;
+    chunks.push(Buffer.from(`${bytes.length}:`), bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+const COLON = 0x3a;
+const MAX_LENGTH_DIGITS = 10;
+
+/** The parts of a netstring frame, or undefined when it is not one (a hostile or foreign publisher). */
+export function parseNetstrings(frame: Buffer): Buffer[] | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < frame.length) {
+    const colon = frame.indexOf(COLON, at);
+    if (colon < 0 || colon === at || colon - at > MAX_LENGTH_DIGITS) return undefined;
+    const digits = frame.toString('latin1', at, colon);
+    if (!/^\d+$/.test(digits)) return undefined;
+    const end = colon + 1 + Number(digits);
+    if (end > frame.length) return undefined;
+    parts.push(frame.subarray(colon + 1, end));
+    at = end;
+  }
+  return parts;
+}

@@ -4,6 +4,7 @@ import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
 import { contractCodecs } from '../../support/codecs.js';
 import { busContract } from '../bus.contract.js';
 import { flowContract } from '../flow.contract.js';
+import { realtimeContract } from '../realtime.contract.js';
 import { RedisNamespaces } from './support/redis-namespaces.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);
@@ -20,4 +21,5 @@ describe.skipIf(!available)('redis transport', () => {
     busContract(`redis${suffix}`, makeTransport, { codec });
     flowContract(`redis${suffix}`, makeTransport, { codec });
   }
+  realtimeContract('redis', makeTransport);
 });
