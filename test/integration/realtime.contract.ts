@@ -79,7 +79,8 @@ export function realtimeContract(name: string, makeTransport: TransportFactory):
       await until(() => app.bus.getStats().failed === 1);
       await new Promise((resolve) => setTimeout(resolve, 100));
       expect(app.get(Agents).live).toEqual(['agent.status:5']);
-      expect(app.bus.getStats().retried).toBe(0);
+      expect(app.bus.getStats()).toMatchObject({ retried: 0, deadLettered: 1 });
+      expect(await app.bus.deadLetters.list()).toMatchObject([{ reason: 'ATTEMPTS_EXHAUSTED', envelope: { topic: 'agent.status' } }]);
     });
 
     it('refuses realtime commands, delayed realtime events, and unknown delivery modes', async () => {
