@@ -98,6 +98,16 @@ export const TABLES: readonly Table[] = [
       ]),
     ),
   },
+  {
+    kind: 'comparison',
+    title: 'Redis: realtime (pub/sub) vs durable (streams) events, publish→handled',
+    subject: 'bus-redis',
+    rows: (['durable', 'realtime'] as const).flatMap((mode) => [
+      row(`${mode}: p50, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p50Us')),
+      row(`${mode}: p99, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p99Us')),
+      row(`${mode}: events/s, W=1000`, 'perSecond', ref(`redis.delivery.${mode}.w1000`, 'perSecond')),
+    ]),
+  },
   { kind: 'costs', title: 'Costs of features (in memory, nestjs-message-bus)', rows: COSTS },
   {
     kind: 'flood',
