@@ -41,14 +41,14 @@ import type { Transport } from './transports/contract/transport.js';
     {
       provide: MessageBus,
       useFactory: (options: MessageBusModuleOptions, transport: Transport) =>
-        new MessageBus(transport, options, (context) => new Logger(context)),
+        MessageBus.create(transport, options, (context) => new Logger(context)),
       inject: [MESSAGE_BUS_OPTIONS, BUS_TRANSPORT],
     },
     { provide: BUS_ENGINE, useFactory: engineOf, inject: [MessageBus] },
     {
       provide: BusMetrics,
       useFactory: (options: MessageBusModuleOptions, bus: MessageBus) =>
-        options.metrics === false ? null : new BusMetrics(bus, options.metrics),
+        options.metrics === false ? null : BusMetrics.create(bus, options.metrics),
       inject: [MESSAGE_BUS_OPTIONS, MessageBus],
     },
     HandlerExplorer,

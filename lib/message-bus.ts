@@ -13,7 +13,7 @@ import type { Transport } from './transports/contract/transport.js';
 
 const engines = new WeakMap<MessageBus, BusEngine>();
 
-/** The engine behind a bus; for the library's own Nest and testing layers, not for users. */
+/** @internal The engine behind a bus, for the library's layers without DI (testing recorder, microservice peers). */
 export function engineOf(bus: MessageBus): BusEngine {
   return engines.get(bus) as BusEngine;
 }
@@ -35,12 +35,17 @@ export class MessageBus extends PublisherBase {
   /** @internal */
   protected readonly engine: BusEngine;
 
-  /** @internal Built by `MessageBusModule`. */
-  constructor(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory) {
+  // Built by `MessageBusModule` (or a microservice peer) through `create`; not by applications.
+  private constructor(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory) {
     super();
     this.engine = new BusEngine(transport, resolveEngineOptions(options, createLogger), this);
     engines.set(this, this.engine);
-    this.deadLetters = new DeadLetters(this.engine);
+    this.deadLetters = DeadLetters.create(this.engine);
+  }
+
+  /** @internal */
+  static create(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory): MessageBus {
+    return new MessageBus(transport, options, createLogger);
   }
 
   /**
@@ -51,7 +56,7 @@ export class MessageBus extends PublisherBase {
     if (typeof id !== 'string' || id.length === 0 || id.length > 255) {
       throw new InvalidOptionsError(`A session id must be a string of 1..255 chars, got ${JSON.stringify(id)}`);
     }
-    return new BusSession(this.engine, id, defaults);
+    return BusSession.create(this.engine, id, defaults);
   }
 
   /** This instance's id, unique per process run (it names the instance's broadcast group). */

@@ -1,4 +1,5 @@
-import type { MessageContext, PublishOptions } from '../messages/envelope.js';
+import type { PublishOptions } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import type { BusEngine } from './bus-engine.js';
 import type { RegisteredHandler } from './handler.js';
@@ -19,14 +20,18 @@ export class BusSession extends PublisherBase implements AsyncDisposable {
   private readonly handlers = new Set<RegisteredHandler>();
   private handlerCount = 0;
 
-  /** @internal */
-  constructor(
+  private constructor(
     /** @internal */
     protected readonly engine: BusEngine,
     readonly id: string,
-    private readonly defaults: SessionDefaults = {},
+    private readonly defaults: SessionDefaults,
   ) {
     super();
+  }
+
+  /** @internal */
+  static create(engine: BusEngine, id: string, defaults: SessionDefaults = {}): BusSession {
+    return new BusSession(engine, id, defaults);
   }
 
   /**

@@ -2,6 +2,7 @@ import type { Envelope } from '../messages/envelope.js';
 import { OverloadedError, toError } from '../messages/errors.js';
 import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import type { BusCounters } from './bus-stats.js';
+import type { BackpressureStrategy } from './engine-options.js';
 import type { RegisteredHandler } from './handler.js';
 import { andThen, type HandlerExecutor, type Pending } from './handler-executor.js';
 import type { HandlerRegistry } from './handler-registry.js';
@@ -11,8 +12,6 @@ import { messageScope } from './message-scope.js';
 import { Fifo } from '../primitives/fifo.js';
 import { PriorityBucketQueue } from './priority-queue.js';
 
-/** What a publisher meets when the local queue is full. @publicApi */
-export type BackpressureStrategy = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';
 
 export interface DispatcherOptions {
   concurrency: number;

@@ -1,12 +1,13 @@
 import type { DeadLetter, DeadLetterReason } from '../messages/dead-letter.js';
-import { BusHeaders, type Envelope, type MessageContext } from '../messages/envelope.js';
+import { BusHeaders, type Envelope } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { HandlerTimeoutError, MessageBusError, toError, type BusErrorCode } from '../messages/errors.js';
 import { failure, type QueryResult } from '../messages/results.js';
 import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import { BatchBuffer, type BatchItem } from './batch-buffer.js';
 import { withinTimeout } from './deadline.js';
 import type { BusCounters } from './bus-stats.js';
-import type { LogLevel } from './engine-options.js';
+import type { IdempotencySettings, LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
@@ -22,15 +23,6 @@ export interface Settler {
   /** Stores the letter; when that fails, counts it and releases `delivery` to the broker. */
   deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void>;
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
-}
-
-export interface IdempotencySettings {
-  /** Given in the options; otherwise the transport's, else one in process memory (set at start). */
-  store?: IdempotencyStore;
-  /** How long a handled key is remembered. */
-  windowMs: number;
-  /** How long a claim lasts while its handler runs (a crashed claim expires after it). */
-  claimTtlMs: number;
 }
 
 /** Work still running, or `undefined` when it finished synchronously. */

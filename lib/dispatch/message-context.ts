@@ -1,4 +1,5 @@
-import { MessageContext, type Envelope } from '../messages/envelope.js';
+import { type Envelope } from '../messages/envelope.js';
+import { MessageContext } from '../messages/message-context.js';
 import type { BusPublisher } from '../messages/bus-publisher.js';
 
 /** The context handed to handlers; one per delivery, shared by the handlers of that delivery. */

@@ -5,6 +5,7 @@ import type { BusEngine } from './bus-engine.js';
 
 /** The four ways to send, shared by the bus and its sessions; `stamp` adds what every message of the sender carries. */
 export abstract class PublisherBase implements BusPublisher {
+  /** @internal */
   protected abstract readonly engine: BusEngine;
 
   /** The options a message goes out with; the bus sends them as given. */

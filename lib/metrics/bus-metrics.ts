@@ -1,6 +1,5 @@
 import { Counter, Gauge, Registry } from 'prom-client';
 import type { RegisteredHandler } from '../dispatch/handler.js';
-import type { MessageMetrics } from '../dispatch/instrumentation.js';
 import type { DeadLetterReason } from '../messages/dead-letter.js';
 import { MESSAGE_KINDS, type Envelope, type MessageKind } from '../messages/envelope.js';
 import type { MessageBus } from '../message-bus.js';
@@ -48,7 +47,7 @@ type Sample = { labels: Record<string, string>; value: number };
  * scraped, so metrics cost the hot path a few additions, not prom-client's label hashing.
  * @publicApi
  */
-export class BusMetrics implements MessageMetrics {
+export class BusMetrics {
   readonly registry: Registry;
   private readonly handlers = new Map<string, HandlerCounts>();
   private readonly byHandler = new WeakMap<RegisteredHandler, HandlerCounts>();
@@ -65,7 +64,11 @@ export class BusMetrics implements MessageMetrics {
   private lastCounts?: HandlerCounts;
 
   /** @internal */
-  constructor(bus: MessageBus, options: MetricsOptions = {}) {
+  static create(bus: MessageBus, options: MetricsOptions = {}): BusMetrics {
+    return new BusMetrics(bus, options);
+  }
+
+  private constructor(bus: MessageBus, options: MetricsOptions) {
     const prefix = options.prefix ?? 'bus_';
     const registers = [(this.registry = options.registry ?? new Registry())];
     const counter = (name: string, help: string, labelNames: string[], read: () => Iterable<{ labels: Record<string, string>; value: number }>) =>

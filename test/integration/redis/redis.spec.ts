@@ -2,9 +2,7 @@ import { afterAll, describe } from 'vitest';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
 import { contractCodecs } from '../../support/codecs.js';
-import { busContract } from '../bus.contract.js';
-import { flowContract } from '../flow.contract.js';
-import { realtimeContract } from '../realtime.contract.js';
+import { busContract, flowContract, realtimeContract } from 'nestjs-message-bus/testing/contract';
 import { RedisNamespaces } from './support/redis-namespaces.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);

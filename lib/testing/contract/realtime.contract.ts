@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EventHandler, InvalidHandlerError, InvalidOptionsError, type MessageContext } from 'nestjs-message-bus';
-import { AppTracker, bootstrapFailure, until } from '../support/bus-app.js';
+import { EventHandler, InvalidHandlerError, InvalidOptionsError, type MessageContext } from '../../index.js';
+import { AppTracker, bootstrapFailure, until } from './bus-app.js';
 import type { TransportFactory } from './bus.contract.js';
 
 @Injectable()

@@ -1,7 +1,5 @@
 import { MemoryTransport } from 'nestjs-message-bus';
-import { busContract } from './bus.contract.js';
-import { flowContract } from './flow.contract.js';
-import { realtimeContract } from './realtime.contract.js';
+import { busContract, flowContract, realtimeContract } from 'nestjs-message-bus/testing/contract';
 
 busContract('memory', () => new MemoryTransport());
 flowContract('memory', () => new MemoryTransport());
