@@ -66,8 +66,15 @@ export class RealtimeHub {
     const consumer = new RealtimeConsumer(this, subscription.group, handler);
     for (const binding of subscription.bindings) consumer.bind(binding);
     this.consumers.add(consumer);
+    // ioredis subscribes again by itself after a reconnection.
     this.subscribed ??= this.subscriber.psubscribe(`${this.prefix}*`);
-    await this.subscribed;
+    try {
+      await this.subscribed;
+    } catch (error) {
+      this.consumers.delete(consumer);
+      this.subscribed = undefined;
+      throw error;
+    }
     return consumer;
   }
 
