@@ -19,6 +19,8 @@ export default defineConfig({
       { find: /^nestjs-message-bus\/transport$/, replacement: lib('transports/contract/index.ts') },
       { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
       { find: /^nestjs-message-bus\/postgres$/, replacement: lib('postgres/index.ts') },
+      { find: /^nestjs-message-bus\/msgpack$/, replacement: lib('codecs/msgpack/index.ts') },
+      { find: /^nestjs-message-bus\/protobuf$/, replacement: lib('codecs/protobuf/index.ts') },
       { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },
       { find: /^nestjs-message-bus\/nats$/, replacement: lib('transports/nats/index.ts') },
       { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },

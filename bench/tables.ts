@@ -102,6 +102,26 @@ export const TABLES: readonly Table[] = [
       row('requests/s, one caller', 'perSecond', ref('nats.request', 'perSecond')),
     ],
   },
+  {
+    kind: 'comparison',
+    title: 'Codecs: encode + screen + decode per message (no transport)',
+    subject: 'bus-memory',
+    rows: (['json', 'msgpack', 'protobuf'] as const).flatMap((codec) =>
+      ['1k', '32k'].flatMap((size) => [
+        row(`${codec}, ${size.toUpperCase().replace('K', ' KB')} record: ns/message`, 'ns', ref(`codec.${codec}.${size}`, 'nsPerMessage')),
+      ]),
+    ),
+  },
+  {
+    kind: 'comparison',
+    title: 'Redis: realtime (pub/sub) vs durable (streams) events, publish→handled',
+    subject: 'bus-redis',
+    rows: (['durable', 'realtime'] as const).flatMap((mode) => [
+      row(`${mode}: p50, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p50Us')),
+      row(`${mode}: p99, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p99Us')),
+      row(`${mode}: events/s, W=1000`, 'perSecond', ref(`redis.delivery.${mode}.w1000`, 'perSecond')),
+    ]),
+  },
   { kind: 'costs', title: 'Costs of features (in memory, nestjs-message-bus)', rows: COSTS },
   {
     kind: 'flood',

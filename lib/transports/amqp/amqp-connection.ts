@@ -77,7 +77,7 @@ export class AmqpConnection implements TransportConnection {
   static async open(options: ResolvedAmqpOptions, context: TransportContext): Promise<AmqpConnection> {
     const { logger } = context;
     const names = new AmqpNames(options.exchange, options.queuePrefix);
-    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, {
+    const mapping = new EnvelopeMapping(context.codecs, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, {
       maxPayloadBytes: context.maxPayloadBytes,
       maxPayloadDepth: options.maxPayloadDepth,
     });

@@ -86,7 +86,7 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
       await ensureStream(jsm, { name: names.stream, subjects: [names.streamSubjects], retention: RetentionPolicy.Interest, storage: StorageType.File, duplicate_window: DUPLICATE_WINDOW_NS });
       await ensureStream(jsm, { name: names.deadLetterStream, subjects: [names.deadLetterSubjects], retention: RetentionPolicy.Limits, storage: StorageType.File, allow_direct: true });
       const kv = await new Kvm(js).create(names.bindingsBucket, { history: 1, storage: StorageType.File });
-      const mapping = new NatsEnvelopeMapping(context.codec, context.maxAttempts, {
+      const mapping = new NatsEnvelopeMapping(context.codecs, context.maxAttempts, {
         maxPayloadBytes: context.maxPayloadBytes,
         maxPayloadDepth: options.maxPayloadDepth,
       });

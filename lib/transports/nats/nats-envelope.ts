@@ -1,5 +1,6 @@
 import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
-import type { Codec } from '../../messages/codec.js';
+import { REPLY_TOPIC } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import type { DeadLetter } from '../../messages/dead-letter.js';
 import { DEFAULT_PRIORITY, type Envelope, type MessageKind } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
@@ -14,6 +15,8 @@ export const NatsHeaders = {
   replyTo: 'x-bus-reply-to',
   /** Epoch ms before which a delayed copy (a retry, `delayMs`) is not handled: it is nak'ed with the rest of its delay. */
   notBefore: 'x-bus-not-before',
+  /** The codec's content type: which codec decodes the body (JSON when absent). */
+  contentType: 'x-bus-content-type',
   /** On a reply: the request it answers. */
   requestId: 'x-bus-request-id',
   messageId: 'Nats-Msg-Id',
@@ -46,7 +49,7 @@ export interface WireDefaults {
  */
 export class NatsEnvelopeMapping {
   constructor(
-    private readonly codec: Codec,
+    private readonly codecs: CodecTable,
     private readonly defaultMaxAttempts: number,
     private readonly limits: InboundLimits,
   ) {}
@@ -54,7 +57,7 @@ export class NatsEnvelopeMapping {
   /** The body of an envelope; throws `PayloadTooLargeError` over `maxPayloadBytes` when `checkSize`. */
   body(envelope: Envelope, checkSize = true): Uint8Array {
     // A letter that could not be decoded keeps its raw bytes, and a replay sends them unchanged.
-    const body = Buffer.isBuffer(envelope.payload) ? envelope.payload : this.codec.encode(envelope.payload);
+    const body = Buffer.isBuffer(envelope.payload) ? envelope.payload : this.codecs.forTopic(envelope.topic).encode(envelope.payload, envelope.topic);
     if (checkSize && body.length > this.limits.maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, this.limits.maxPayloadBytes);
     return body;
   }
@@ -67,6 +70,7 @@ export class NatsEnvelopeMapping {
     wire.set(NatsHeaders.topic, envelope.topic);
     wire.set(NatsHeaders.timestamp, String(envelope.timestamp));
     wire.set(NatsHeaders.maxAttempts, String(envelope.maxAttempts));
+    wire.set(NatsHeaders.contentType, this.codecs.forTopic(envelope.topic).contentType);
     if (envelope.attempt !== 1) wire.set(NatsHeaders.attempt, String(envelope.attempt));
     if (envelope.priority !== DEFAULT_PRIORITY) wire.set(NatsHeaders.priority, String(envelope.priority));
     if (envelope.origin !== 'internal') wire.set(NatsHeaders.origin, envelope.origin);
@@ -104,6 +108,7 @@ export class NatsEnvelopeMapping {
         deadline: wire[NatsHeaders.deadline],
         attempt: wire[NatsHeaders.attempt],
         maxAttempts: wire[NatsHeaders.maxAttempts],
+        contentType: wire[NatsHeaders.contentType],
       },
       {
         id: defaults.id,
@@ -112,7 +117,7 @@ export class NatsEnvelopeMapping {
         origin: fromBus ? 'internal' : 'external',
         priority: DEFAULT_PRIORITY,
         maxAttempts: this.defaultMaxAttempts,
-        codec: this.codec,
+        codecs: this.codecs,
         limits: trusted ? { maxPayloadBytes: Infinity, maxPayloadDepth: Infinity } : this.limits,
       },
     );
@@ -125,14 +130,14 @@ export class NatsEnvelopeMapping {
   reply(requestId: string, result: QueryResult<unknown>): { data: Uint8Array; headers: MsgHdrs } {
     const wire = natsHeaders();
     wire.set(NatsHeaders.requestId, requestId);
-    return { data: this.codec.encode(result), headers: wire };
+    return { data: this.codecs.fallback.encode(result, REPLY_TOPIC), headers: wire };
   }
 
   decodeReply(message: WireMessage): { requestId: string; result: QueryResult<unknown> } | undefined {
     const requestId = message.headers?.get(NatsHeaders.requestId);
     if (!requestId) return undefined;
     try {
-      const result = this.codec.decode(Buffer.from(message.data)) as QueryResult<unknown> | null;
+      const result = this.codecs.fallback.decode(Buffer.from(message.data), REPLY_TOPIC) as QueryResult<unknown> | null;
       if (typeof result !== 'object' || result === null || typeof result.ok !== 'boolean') return undefined;
       return { requestId, result };
     } catch {

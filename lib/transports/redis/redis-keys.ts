@@ -47,6 +47,11 @@ export class RedisKeys {
     return `${this.replyPrefix}${instanceId}`;
   }
 
+  /** Every realtime channel starts with this; a topic's is this and the topic. */
+  get realtimePrefix(): string {
+    return `${this.base}:rt:`;
+  }
+
   /** Every reply inbox key starts with this; a `replyTo` elsewhere is not one of ours. */
   get replyPrefix(): string {
     return `${this.base}:reply:`;
