@@ -3,7 +3,8 @@ import { UnrecoverableError } from '../messages/errors.js';
 import type { MessageBus } from '../message-bus.js';
 import { SagaConflictError } from './saga.errors.js';
 import type { SagaStore, StoredSaga } from './saga-store.js';
-import { sagaScope, type OutgoingMessage, type SagaStep } from './saga-step.js';
+import { sendDeferred, type DeferredMessage } from '../messages/deferred-message.js';
+import { sagaScope, type SagaStep } from './saga-step.js';
 
 /** What is stored per saga instance (as JSON). */
 interface SagaRecord {
@@ -11,7 +12,7 @@ interface SagaRecord {
   /** Ids of the latest messages applied, so a redelivered one is not applied twice. */
   handled: string[];
   /** Messages of the last step not yet confirmed sent; sent (again) by the next step. */
-  pending: OutgoingMessage[];
+  pending: DeferredMessage[];
   /** Set when the instance completed but its last messages may not have left yet. */
   completed?: true;
 }
@@ -126,11 +127,8 @@ export class SagaRunner {
     }
   }
 
-  private async flush(messages: OutgoingMessage[]): Promise<void> {
-    for (const { kind, topic, payload, options } of messages) {
-      if (kind === 'event') await this.bus.publish(topic, payload, options);
-      else await this.bus.send(topic, payload, options);
-    }
+  private async flush(messages: DeferredMessage[]): Promise<void> {
+    for (const message of messages) await sendDeferred(this.bus, message);
   }
 
   private counted(version: number, completed: boolean): void {

@@ -5,10 +5,9 @@ import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-messa
 import { PostgresSagaStore } from 'nestjs-message-bus/postgres';
 import { RedisSagaStore } from 'nestjs-message-bus/redis';
 import { AppTracker, until } from '../../support/bus-app.js';
-import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
+import { brokerAvailable, POSTGRES_URL, REDIS_URL } from '../../support/brokers.js';
 import { Cancellations, Counted, CounterSaga, OrderPlaced, OrderSaga, PaymentFailed } from './order-saga.js';
 
-const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const apps = new AppTracker();
 afterEach(() => apps.closeAll());
 

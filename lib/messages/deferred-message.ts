@@ -1,0 +1,34 @@
+import type { MessageBus } from '../message-bus.js';
+import { assertTopic } from '../routing/topic.js';
+import type { MessageKind, PublishOptions } from './envelope.js';
+import { topicOf } from './topic.decorator.js';
+
+/**
+ * A message recorded now and sent later: by a saga once the step's new state is stored, by the
+ * outbox relay once the transaction that wrote it committed.
+ */
+export interface DeferredMessage {
+  kind: Extract<MessageKind, 'event' | 'command'>;
+  topic: string;
+  payload: unknown;
+  options?: PublishOptions;
+}
+
+/** The message of a `publish`/`send` call (a topic and payload, or a `@Topic` instance), topic checked now. */
+export function deferredMessage(
+  kind: DeferredMessage['kind'],
+  messageOrTopic: string | object,
+  payloadOrOptions: unknown,
+  options: PublishOptions | undefined,
+): DeferredMessage {
+  if (typeof messageOrTopic === 'string') {
+    assertTopic(messageOrTopic);
+    return { kind, topic: messageOrTopic, payload: payloadOrOptions, options };
+  }
+  return { kind, topic: topicOf(messageOrTopic), payload: messageOrTopic, options: payloadOrOptions as PublishOptions | undefined };
+}
+
+/** Publishes or sends a deferred message; resolves once the transport accepted it. */
+export function sendDeferred(bus: MessageBus, { kind, topic, payload, options }: DeferredMessage): Promise<void> {
+  return kind === 'event' ? bus.publish(topic, payload, options) : bus.send(topic, payload, options);
+}
