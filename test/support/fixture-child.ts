@@ -54,6 +54,14 @@ export class FixtureChild {
     return this.output;
   }
 
+  /** Sends `message` over IPC; resolves the child's next message (its answer). */
+  ask<T>(message: object): Promise<T> {
+    return new Promise((resolve) => {
+      this.process.once('message', (answer: T) => resolve(answer));
+      this.process.send(message);
+    });
+  }
+
   async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
     if (this.running) this.process.kill(signal);
     await this.exited;
