@@ -36,6 +36,11 @@ export interface SagaStats {
   ignored: number;
 }
 
+/** Counters at zero. */
+export function newSagaStats(): SagaStats {
+  return { started: 0, applied: 0, completed: 0, conflicts: 0, duplicates: 0, ignored: 0 };
+}
+
 export interface SagaRunnerOptions {
   /** Immediate reload-and-retry rounds on a conflict before the message goes back to the bus. */
   conflictRetries: number;

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus';
+import { BusMetrics, MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus';
 import { PostgresSagaStore } from 'nestjs-message-bus/postgres';
 import { RedisSagaStore } from 'nestjs-message-bus/redis';
 import { AppTracker, until } from '../../support/bus-app.js';
@@ -33,6 +33,20 @@ describe('sagas on the memory store', () => {
     // The timeout requested at the start finds no instance any more: ignored, no second cancellation.
     await until(() => app.get(Sagas).stats().ignored === 1, 2000, 'the timeout to be ignored');
     expect(cancellations.received).toHaveLength(1);
+  });
+
+  it('counts started, completed and conflicting sagas in the bus metrics, per saga', async () => {
+    const store = new MemorySagaStore();
+    const app = await start(store);
+    await app.bus.publish(new OrderPlaced('o-3'));
+    await until(() => store.size === 1, 2000, 'the saga to start');
+    await app.bus.publish(new PaymentFailed('o-3'));
+    await until(() => app.get(Sagas).stats('order').completed === 1, 2000, 'the saga to complete');
+    const text = await app.get(BusMetrics).metrics();
+    expect(text).toContain('bus_saga_started_total{saga="order"} 1');
+    expect(text).toContain('bus_saga_completed_total{saga="order"} 1');
+    expect(text).toContain('bus_saga_conflicts_total{saga="order"} 0');
+    expect(text).toContain('bus_saga_started_total{saga="counter"} 0');
   });
 
   it('cancels an order whose payment timed out', async () => {
