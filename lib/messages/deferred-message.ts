@@ -1,6 +1,7 @@
 import type { MessageBus } from '../message-bus.js';
 import { assertTopic } from '../routing/topic.js';
-import type { MessageKind, PublishOptions } from './envelope.js';
+import type { MessageContext, MessageKind, PublishOptions } from './envelope.js';
+import { newMessageId } from './message-id.js';
 import { topicOf } from './topic.decorator.js';
 
 /**
@@ -26,6 +27,24 @@ export function deferredMessage(
     return { kind, topic: messageOrTopic, payload: payloadOrOptions, options };
   }
   return { kind, topic: topicOf(messageOrTopic), payload: messageOrTopic, options: payloadOrOptions as PublishOptions | undefined };
+}
+
+/** A deferred message whose id is fixed. */
+export type StampedMessage = DeferredMessage & { options: PublishOptions & { messageId: string } };
+
+/**
+ * The message with what it would otherwise take from the moment it is sent fixed now: its id
+ * (so every copy sent, and sent again, carries one id consumers deduplicate by) and its place in
+ * the conversation of `parent`, the message being handled while it was recorded.
+ */
+export function stamped(message: DeferredMessage, parent: MessageContext | undefined): StampedMessage {
+  const options: StampedMessage['options'] = { ...message.options, messageId: message.options?.messageId ?? newMessageId() };
+  if (parent !== undefined) {
+    options.correlationId ??= parent.correlationId;
+    options.sessionId ??= parent.sessionId;
+    options.causationId ??= parent.envelope.id;
+  }
+  return { ...message, options };
 }
 
 /** Publishes or sends a deferred message; resolves once the transport accepted it. */

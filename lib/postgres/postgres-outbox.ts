@@ -1,9 +1,8 @@
-import { randomUUID } from 'node:crypto';
 import type { Pool } from 'pg';
 import type { BusLogger } from '../transports/contract/transport.js';
 import { assertPublishOptions } from '../dispatch/envelope-builder.js';
 import { messageScope } from '../dispatch/message-scope.js';
-import { deferredMessage, type DeferredMessage } from '../messages/deferred-message.js';
+import { deferredMessage, stamped, type DeferredMessage } from '../messages/deferred-message.js';
 import type { PublishOptions } from '../messages/envelope.js';
 import type { MessageBus } from '../message-bus.js';
 import { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
@@ -73,7 +72,7 @@ CREATE INDEX IF NOT EXISTS ${name}_sent ON ${this.table} (sent_at) WHERE sent_at
 
   /**
    * Records an event in `tx`; it is published once `tx` commits. Resolves the message id
-   * (`options.messageId`, else a new UUID), which every copy the relay forwards carries.
+   * (`options.messageId`, else a new one), which every copy the relay forwards carries.
    */
   publish(tx: SqlTransaction, event: object, options?: PublishOptions): Promise<string>;
   publish(tx: SqlTransaction, topic: string, payload: unknown, options?: PublishOptions): Promise<string>;
@@ -101,17 +100,9 @@ CREATE INDEX IF NOT EXISTS ${name}_sent ON ${this.table} (sent_at) WHERE sent_at
   }
 
   private async record(tx: SqlTransaction, message: DeferredMessage): Promise<string> {
-    const options = { ...message.options };
-    assertPublishOptions(options);
-    // Forwarded later, outside this handler: the conversation it belongs to goes with the row.
-    const parent = messageScope.getStore();
-    if (parent !== undefined) {
-      options.correlationId ??= parent.correlationId;
-      options.sessionId ??= parent.sessionId;
-      options.causationId ??= parent.envelope.id;
-    }
-    const id = options.messageId ?? randomUUID();
-    delete options.messageId;
+    if (message.options !== undefined) assertPublishOptions(message.options);
+    // Forwarded later, outside this handler: its id and conversation go with the row.
+    const { messageId: id, ...options } = stamped(message, messageScope.getStore()).options;
     await tx.query(
       `WITH recorded AS (INSERT INTO ${this.table} (id, kind, topic, payload, options) VALUES ($1, $2, $3, $4::jsonb, $5::jsonb) RETURNING 1)
 SELECT pg_notify($6, '') FROM recorded`,

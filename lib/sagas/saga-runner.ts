@@ -3,7 +3,7 @@ import { UnrecoverableError } from '../messages/errors.js';
 import type { MessageBus } from '../message-bus.js';
 import { SagaConflictError } from './saga.errors.js';
 import type { SagaStore, StoredSaga } from './saga-store.js';
-import { sendDeferred, type DeferredMessage } from '../messages/deferred-message.js';
+import { sendDeferred, stamped, type DeferredMessage } from '../messages/deferred-message.js';
 import { sagaScope, type SagaStep } from './saga-step.js';
 
 /** What is stored per saga instance (as JSON). */
@@ -107,7 +107,8 @@ export class SagaRunner {
     const next: SagaRecord = {
       state: run.state,
       handled: [...(record?.handled ?? []), messageId].slice(-this.options.handledWindow),
-      pending: run.outgoing,
+      // Sent now, and maybe again by a later step: each copy under the same id, caused by this message.
+      pending: run.outgoing.map((message) => stamped(message, context)),
     };
     if (run.completed && run.outgoing.length === 0) {
       if (version > 0 && !(await this.store.remove(this.sagaName, sagaId, version))) return false;
@@ -117,7 +118,7 @@ export class SagaRunner {
     if (run.completed) next.completed = true;
     if (!(await this.store.save(this.sagaName, sagaId, JSON.stringify(next), version))) return false;
     this.counted(version, false);
-    if (run.outgoing.length > 0) await this.sent(sagaId, next, version + 1);
+    if (next.pending.length > 0) await this.sent(sagaId, next, version + 1);
     return true;
   }
 
