@@ -1,6 +1,7 @@
-import type { MessageBus } from '../message-bus.js';
+import type { BusPublisher } from './bus-publisher.js';
 import { assertTopic } from '../routing/topic.js';
-import type { MessageContext, MessageKind, PublishOptions } from './envelope.js';
+import type { MessageKind, PublishOptions } from './envelope.js';
+import type { MessageContext } from './message-context.js';
 import { newMessageId } from './message-id.js';
 import { topicOf } from './topic.decorator.js';
 
@@ -48,6 +49,6 @@ export function stamped(message: DeferredMessage, parent: MessageContext | undef
 }
 
 /** Publishes or sends a deferred message; resolves once the transport accepted it. */
-export function sendDeferred(bus: MessageBus, { kind, topic, payload, options }: DeferredMessage): Promise<void> {
+export function sendDeferred(bus: BusPublisher, { kind, topic, payload, options }: DeferredMessage): Promise<void> {
   return kind === 'event' ? bus.publish(topic, payload, options) : bus.send(topic, payload, options);
 }

@@ -65,7 +65,11 @@ export class OutboxRelay {
   private lastPurge = 0;
 
   /** @internal Built by `PostgresOutbox.relay()`. */
-  constructor(
+  static create(pool: Pool, table: string, channel: string, bus: MessageBus, options?: OutboxRelayOptions & { logger?: BusLogger }): OutboxRelay {
+    return new OutboxRelay(pool, table, channel, bus, options);
+  }
+
+  private constructor(
     private readonly pool: Pool,
     private readonly table: string,
     private readonly channel: string,

@@ -96,7 +96,7 @@ CREATE INDEX IF NOT EXISTS ${name}_sent ON ${this.table} (sent_at) WHERE sent_at
    * ```
    */
   relay(bus: MessageBus, options?: OutboxRelayOptions & { logger?: BusLogger }): OutboxRelay {
-    return new OutboxRelay(this.pool, this.table, this.channel, bus, options);
+    return OutboxRelay.create(this.pool, this.table, this.channel, bus, options);
   }
 
   private async record(tx: SqlTransaction, message: DeferredMessage): Promise<string> {
