@@ -16,7 +16,7 @@ import { HandlerExecutor, type Settler } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
 import type { Instrumentation } from './instrumentation.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
 import { PendingReplies } from './pending-replies.js';

@@ -3,7 +3,7 @@ import { InvalidOptionsError } from '../messages/errors.js';
 import type { BusLogger } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
 import type { IdempotencyStore } from '../transports/contract/idempotency-store.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 /** What a publisher meets when the local queue is full. @publicApi */
