@@ -16,6 +16,8 @@ export interface OutboxRelayOptions {
   retryDelayMs?: number;
   /** Sent rows are deleted this long after they were sent; default one day. */
   keepSentMs?: number;
+  /** Where failed rounds and forwards are logged; default Nest's `Logger('OutboxRelay')`. */
+  logger?: BusLogger;
 }
 
 /** Counters of one relay. @publicApi */
@@ -65,7 +67,7 @@ export class OutboxRelay {
   private lastPurge = 0;
 
   /** @internal Built by `PostgresOutbox.relay()`. */
-  static create(pool: Pool, table: string, channel: string, bus: MessageBus, options?: OutboxRelayOptions & { logger?: BusLogger }): OutboxRelay {
+  static create(pool: Pool, table: string, channel: string, bus: MessageBus, options?: OutboxRelayOptions): OutboxRelay {
     return new OutboxRelay(pool, table, channel, bus, options);
   }
 
@@ -74,7 +76,7 @@ export class OutboxRelay {
     private readonly table: string,
     private readonly channel: string,
     private readonly bus: MessageBus,
-    options: OutboxRelayOptions & { logger?: BusLogger } = {},
+    options: OutboxRelayOptions = {},
   ) {
     this.batchSize = options.batchSize ?? 100;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -115,6 +117,7 @@ export class OutboxRelay {
     return this.close();
   }
 
+  /** Counters since start. */
   stats(): OutboxRelayStats {
     return { ...this.counters };
   }

@@ -34,6 +34,7 @@ export interface PostgresIdempotencyStoreOptions {
  * @publicApi
  */
 export class PostgresIdempotencyStore implements IdempotencyStore {
+  /** The inbox table, as given (optionally schema-qualified). */
   readonly table: string;
   private readonly windowMs: number;
 
@@ -54,6 +55,7 @@ export class PostgresIdempotencyStore implements IdempotencyStore {
 )`;
   }
 
+  /** Creates the table unless it exists. */
   async createTables(): Promise<void> {
     await this.pool.query(this.sql);
   }

@@ -1,5 +1,4 @@
 import type { Pool } from 'pg';
-import type { BusLogger } from '../transports/contract/transport.js';
 import { assertPublishOptions } from '../dispatch/envelope-builder.js';
 import { messageScope } from '../dispatch/message-scope.js';
 import { deferredMessage, stamped, type DeferredMessage } from '../messages/deferred-message.js';
@@ -35,7 +34,9 @@ export interface PostgresOutboxOptions {
  * @publicApi
  */
 export class PostgresOutbox {
+  /** The outbox table, as given (optionally schema-qualified). */
   readonly table: string;
+  /** The `LISTEN`/`NOTIFY` channel of its relays. */
   readonly channel: string;
 
   constructor(
@@ -66,6 +67,7 @@ CREATE INDEX IF NOT EXISTS ${name}_unsent ON ${this.table} (seq) WHERE sent_at I
 CREATE INDEX IF NOT EXISTS ${name}_sent ON ${this.table} (sent_at) WHERE sent_at IS NOT NULL`;
   }
 
+  /** Creates the table and its indexes unless they exist. */
   async createTables(): Promise<void> {
     await this.pool.query(this.sql);
   }
@@ -95,7 +97,7 @@ CREATE INDEX IF NOT EXISTS ${name}_sent ON ${this.table} (sent_at) WHERE sent_at
    * { provide: OutboxRelay, useFactory: (bus: MessageBus) => outbox.relay(bus), inject: [MessageBus] }
    * ```
    */
-  relay(bus: MessageBus, options?: OutboxRelayOptions & { logger?: BusLogger }): OutboxRelay {
+  relay(bus: MessageBus, options?: OutboxRelayOptions): OutboxRelay {
     return OutboxRelay.create(this.pool, this.table, this.channel, bus, options);
   }
 
