@@ -9,6 +9,7 @@ import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, write
 import { createRequire } from 'node:module';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readdirSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
@@ -23,7 +24,21 @@ if (!existsSync(join(root, 'dist', 'index.d.ts'))) {
 
 /** The ```ts blocks of the README, with the line each starts on and its marker. */
 function readmeBlocks() {
-  const lines = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+  return pages().flatMap(pageBlocks);
+}
+
+/** The pages whose examples are checked, relative to the repository root. */
+function pages() {
+  const docs = readdirSync(join(root, 'docs'), { recursive: true })
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file))
+    .sort();
+  return ['README.md', 'CONTRIBUTING.md', ...docs];
+}
+
+/** The ```ts blocks of one page. */
+function pageBlocks(page) {
+  const lines = readFileSync(join(root, page), 'utf8').split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() !== '```ts') continue;
@@ -31,7 +46,7 @@ function readmeBlocks() {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end].trim() !== '```') end++;
-    blocks.push({ line: start + 1, marker, code: lines.slice(start, end).join('\n') });
+    blocks.push({ page, line: start + 1, marker, code: lines.slice(start, end).join('\n') });
     i = end;
   }
   return blocks;
@@ -59,12 +74,14 @@ function importableNames() {
     ['@nestjs/core'],
     ['@nestjs/terminus'],
     ['@nestjs/platform-ws'],
+    ['@nestjs/microservices'],
   ];
   const names = new Map([
     ['Cluster', { from: 'ioredis' }],
     ['IncomingMessage', { from: 'node:http' }],
     ['request', { from: 'supertest', isDefault: true }],
     ['expect', { from: 'vitest' }],
+    ['lastValueFrom', { from: 'rxjs' }],
   ]);
   const files = modules.map(([from, file]) => file ?? resolveTypes(from));
   const program = ts.createProgram(files, parsedOptions());
@@ -145,11 +162,13 @@ writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', privat
 const names = importableNames();
 const blocks = readmeBlocks();
 const origins = new Map();
+const pageOf = new Map();
 let checked = 0;
 for (const [index, block] of blocks.entries()) {
   if (block.marker === 'skip') continue;
   const file = `block-${String(index + 1).padStart(2, '0')}.ts`;
   const imports = importsFor(block.code, names);
+  pageOf.set(file, block.page);
   const [before, after] = block.marker === 'class-body'
     ? [[...imports, "import { ExampleMembers } from './fixtures.js';", 'export class Example extends ExampleMembers {'], ['}']]
     : [imports, ['export {};']];
@@ -170,7 +189,7 @@ try {
   // Point at README.md lines, not the generated files.
   const report = String(error.stdout).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
     const origin = origins.get(file);
-    return origin ? `README.md(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
+    return origin ? `${pageOf.get(file)}(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
   });
   console.error(report);
   console.error(`README examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);
