@@ -4,7 +4,7 @@ import { BusClosedError, NoHandlerError, toError, TransportUnresponsiveError } f
 import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { BusPublisher } from '../messages/bus-publisher.js';
-import { DeadLetterWriter } from '../transports/shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../transports/contract/dead-letter-writer.js';
 import type { Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';

@@ -25,4 +25,10 @@ export {
   type InboundFields,
   type InboundLimits,
 } from '../../messages/inbound.js';
+export {
+  DeadLetterWriter,
+  MAX_LETTER_ERROR_LENGTH,
+  type DeadLetterWriterHooks,
+  type LetterSettlement,
+} from './dead-letter-writer.js';
 export { TransportError } from '../shared/transport.error.js';

@@ -36,8 +36,9 @@ export interface Delivery {
   /** Done with the message: handled, rescheduled or dead-lettered. */
   ack(): void | Promise<void>;
   /**
-   * The bus could not settle the message (its dead letter could not be stored): the broker keeps
-   * it, and a later `ack` does nothing. Without it, the message is acked.
+   * The bus could not settle the message (its dead letter could not be stored, its retry or
+   * reply not published): the broker keeps it, and a later `ack` does nothing. Without it, the
+   * message is acked.
    */
   release?(): void;
   /** The payload's bytes as received, for a dead letter when the payload cannot be encoded again. */

@@ -23,7 +23,7 @@ import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
-import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import { RedisTransportError } from '../shared/transport.error.js';
 import { redisError } from './redis.error.js';
 
