@@ -20,6 +20,7 @@ export type { HandlerOptions, IdempotencyKey } from './dispatch/handler.js';
 export type { BatchOptions } from './dispatch/batch-buffer.js';
 export type { CircuitBreakerOptions, CircuitState } from './dispatch/circuit-breaker.js';
 export { MemoryIdempotencyStore } from './dispatch/idempotency.js';
+export { currentIdempotencyKey } from './dispatch/idempotency-scope.js';
 export type { ClaimResult, IdempotencyStore } from './transports/contract/idempotency-store.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
 export { Topic, type JsonSchema, type TopicOptions } from './messages/topic.decorator.js';

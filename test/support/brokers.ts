@@ -3,6 +3,7 @@ import { createConnection, createServer } from 'node:net';
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 
 /** True when something accepts TCP connections at the URL's host and port. */
 export function reachable(url: string, timeoutMs = 1000): Promise<boolean> {
