@@ -1,31 +1,13 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { libAliases } from './tools/lib-aliases.mjs';
 
 const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
-
-const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
 export default defineConfig({
   // Nest's DI reads constructor types from decorator metadata, which the default transform drops.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-  resolve: {
-    alias: [
-      { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
-      { find: /^nestjs-message-bus\/testing\/contract$/, replacement: lib('testing/contract/index.ts') },
-      { find: /^nestjs-message-bus\/health$/, replacement: lib('health/index.ts') },
-      { find: /^nestjs-message-bus\/websocket$/, replacement: lib('websocket/index.ts') },
-      { find: /^nestjs-message-bus\/admin$/, replacement: lib('admin/index.ts') },
-      { find: /^nestjs-message-bus\/microservices$/, replacement: lib('microservices/index.ts') },
-      { find: /^nestjs-message-bus\/transport$/, replacement: lib('transports/contract/index.ts') },
-      { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
-      { find: /^nestjs-message-bus\/postgres$/, replacement: lib('postgres/index.ts') },
-      { find: /^nestjs-message-bus\/msgpack$/, replacement: lib('codecs/msgpack/index.ts') },
-      { find: /^nestjs-message-bus\/protobuf$/, replacement: lib('codecs/protobuf/index.ts') },
-      { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },
-      { find: /^nestjs-message-bus\/nats$/, replacement: lib('transports/nats/index.ts') },
-      { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },
-    ],
-  },
+  resolve: { alias: libAliases(fileURLToPath(new URL('.', import.meta.url))) },
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,

@@ -28,17 +28,6 @@ export { MessageCtx, Payload } from './nest/message-params.decorator.js';
 export { isBusContext } from './nest/bus-context.js';
 export { BUS_CONTEXT_TYPE, MESSAGE_CONTEXT } from './constants.js';
 
-// Sagas
-export { SagaModule } from './sagas/saga.module.js';
-export type { SagaModuleOptions } from './sagas/saga-module.options.js';
-export { Saga, type SagaOptions } from './sagas/saga.decorator.js';
-export { Handles, StartedBy, type SagaStepOptions } from './sagas/saga-step.decorator.js';
-export { SagaBase } from './sagas/saga-base.js';
-export { Sagas } from './sagas/sagas.js';
-export type { SagaStats } from './sagas/saga-runner.js';
-export { MemorySagaStore, type SagaStore, type StoredSaga } from './sagas/saga-store.js';
-export { SagaConflictError, SagaScopeError } from './sagas/saga.errors.js';
-
 // Messages and results
 export { MessageContext } from './messages/message-context.js';
 export type { DeliveryMode, Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';

@@ -1,4 +1,4 @@
-import { Handles, Saga, SagaBase, StartedBy } from 'nestjs-message-bus';
+import { Handles, Saga, SagaBase, StartedBy } from 'nestjs-message-bus/sagas';
 import { CancelOrder, ChargePayment, ConfirmOrder, OrderPlaced, PaymentFailed, PaymentSucceeded, PaymentTimedOut } from './order.messages.js';
 
 interface OrderProcess {

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { SagaModule } from 'nestjs-message-bus';
+import { SagaModule } from 'nestjs-message-bus/sagas';
 import { OrderSaga } from './order.saga.js';
 import { OrdersController } from './orders.controller.js';
 import { OrdersService } from './orders.service.js';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { Sagas } from 'nestjs-message-bus';
+import { Sagas } from 'nestjs-message-bus/sagas';
 import { until } from '../support/bus-app.js';
 import { startSampleApp, type SampleApp } from './sample-app.js';
 

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RedisSagaStore, RedisTransport } from 'nestjs-message-bus/redis';
-import type { SagaStats } from 'nestjs-message-bus';
+import type { SagaStats } from 'nestjs-message-bus/sagas';
 import { until } from '../../support/bus-app.js';
 import { REDIS_URL } from '../../support/brokers.js';
 import { FixtureChild } from '../../support/fixture-child.js';

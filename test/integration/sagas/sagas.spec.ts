@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { BusMetrics, MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus';
+import { BusMetrics } from 'nestjs-message-bus';
+import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus/sagas';
 import { PostgresSagaStore } from 'nestjs-message-bus/postgres';
 import { RedisSagaStore } from 'nestjs-message-bus/redis';
 import { AppTracker, until } from '../../support/bus-app.js';
