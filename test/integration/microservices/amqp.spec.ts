@@ -15,7 +15,7 @@ describe.runIf(available)('microservices on RabbitMQ', () => {
   microservicesContract('amqp', () => {
     const exchange = testNamespace('micro');
     namespaces.push(exchange);
-    return new AmqpTransport({ url: AMQP_URL, exchange });
+    return () => new AmqpTransport({ url: AMQP_URL, exchange });
   });
   processesContract(
     'amqp',

@@ -3,6 +3,7 @@
 // RpcException, plus enhancers and the bus's own decorators side by side.
 import {
   Catch,
+  type DynamicModule,
   Controller,
   Get,
   Inject,
@@ -180,23 +181,24 @@ export interface MathApp {
   close(): Promise<void>;
 }
 
+/** The app's `MATH_CLIENT`: a `MessageBusClient` on the application's own bus. */
+const sharedBusClient = ClientsModule.registerAsync([
+  {
+    name: MATH_CLIENT,
+    inject: [MessageBus],
+    useFactory: (bus: MessageBus) => ({ customClass: MessageBusClient, options: { bus, timeoutMs: 5000 } }),
+  },
+]);
+
 /**
  * A hybrid application: HTTP plus a Nest microservice served by `MessageBusServer` on the
- * module's own bus, a `MessageBusClient` from `ClientsModule`, and the bus's decorators.
+ * module's own bus, a `MessageBusClient` from `ClientsModule` (`clients` registers `MATH_CLIENT`
+ * otherwise), and the bus's decorators.
  */
-export async function startMathApp(transport: Transport, serviceName = 'math'): Promise<MathApp> {
+export async function startMathApp(transport: Transport, clients: DynamicModule = sharedBusClient): Promise<MathApp> {
   const logger = new CollectingLogger();
   const module = await Test.createTestingModule({
-    imports: [
-      MessageBusModule.forRoot(transport, { serviceName, retry: { maxAttempts: 3, initialDelayMs: 10 } }),
-      ClientsModule.registerAsync([
-        {
-          name: MATH_CLIENT,
-          inject: [MessageBus],
-          useFactory: (bus: MessageBus) => ({ customClass: MessageBusClient, options: { bus, timeoutMs: 5000 } }),
-        },
-      ]),
-    ],
+    imports: [MessageBusModule.forRoot(transport, { serviceName: 'math', retry: { maxAttempts: 3, initialDelayMs: 10 } }), clients],
     controllers: [MathController, ShippingController, HttpController],
     providers: [Seen, BusHandlers],
   })
