@@ -72,6 +72,17 @@ export function microservicesContract(name: string, newBroker: () => Broker): vo
       expect(response.text).toBe('10');
     });
 
+    it("answers Nest's sum app routes: sync, async and observable handlers, concurrent requests, 500 for no handler", async () => {
+      const { app } = await start();
+      const http = request(app.getHttpServer());
+      for (const command of ['math.sum', 'math.sumAsync', 'math.sumObservable']) {
+        await http.post(`/?command=${command}`).send([1, 2, 3, 4, 5]).expect(200, '15');
+      }
+      const lists = Array.from({ length: 10 }, (_, list) => Array.from({ length: 10 }, (_, n) => 10 * list + n + 1));
+      await http.post('/concurrent').send(lists).expect(200, 'true');
+      await http.post('/?command=math.test').send([1]).expect(500);
+    });
+
     it('answers bus.request and bus.execute from a @MessagePattern', async () => {
       const { bus } = await start();
       await expect(bus.request('math.sum', [2, 3])).resolves.toEqual({ ok: true, data: 5 });
