@@ -11,6 +11,7 @@ export default defineConfig({
   resolve: {
     alias: [
       { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
+      { find: /^nestjs-message-bus\/testing\/contract$/, replacement: lib('testing/contract/index.ts') },
       { find: /^nestjs-message-bus\/health$/, replacement: lib('health/index.ts') },
       { find: /^nestjs-message-bus\/websocket$/, replacement: lib('websocket/index.ts') },
       { find: /^nestjs-message-bus\/admin$/, replacement: lib('admin/index.ts') },

@@ -4,6 +4,9 @@ export const HANDLER_METADATA = 'message-bus:handler';
 /** DI token of the resolved `Transport` instance. */
 export const BUS_TRANSPORT = 'message-bus:transport';
 
+/** DI token of the bus's engine, for the library's own layers (lifecycle, bridge, sagas); not exported. */
+export const BUS_ENGINE = 'message-bus:engine';
+
 /** `ExecutionContext.getType()` inside bus handlers. */
 export const BUS_CONTEXT_TYPE = 'bus';
 

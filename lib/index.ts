@@ -2,12 +2,14 @@
 export { MessageBusModule } from './message-bus.module.js';
 export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
-export type { CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
+export type { BackpressureStrategy, CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
+export type { BusPublisher } from './messages/bus-publisher.js';
+export type { BusProbe } from './dispatch/bus-engine.js';
+export type { HandlerInfo } from './dispatch/handler-info.js';
 export { BusSession, type SessionDefaults, type SessionHandler } from './dispatch/bus-session.js';
 export { DeadLetters } from './dispatch/dead-letters.js';
 export type { BusStats } from './dispatch/bus-stats.js';
-export type { BackpressureStrategy } from './dispatch/dispatcher.js';
 
 // Declaring handlers and messages
 export { CommandHandler } from './nest/command-handler.decorator.js';
@@ -37,14 +39,8 @@ export { MemorySagaStore, type SagaStore, type StoredSaga } from './sagas/saga-s
 export { SagaConflictError, SagaScopeError } from './sagas/saga.errors.js';
 
 // Messages and results
-export {
-  MessageContext,
-  type Envelope,
-  type MessageKind,
-  type MessageOrigin,
-  type PublishOptions,
-  type RequestOptions,
-} from './messages/envelope.js';
+export { MessageContext } from './messages/message-context.js';
+export type { Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';
 export type { CommandResult, QueryResult } from './messages/results.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';
 export { jsonCodec, type Codec } from './messages/codec.js';
@@ -65,6 +61,7 @@ export {
   NoHandlerError,
   OverloadedError,
   PayloadTooLargeError,
+  TransportUnresponsiveError,
   UnrecoverableError,
   type BusErrorCode,
 } from './messages/errors.js';

@@ -1,6 +1,6 @@
 import { Logger, Module, type DynamicModule } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
-import { BUS_TRANSPORT, MESSAGE_CONTEXT } from './constants.js';
+import { BUS_ENGINE, BUS_TRANSPORT, MESSAGE_CONTEXT } from './constants.js';
 import { BusSession } from './dispatch/bus-session.js';
 import { engineOf, MessageBus } from './message-bus.js';
 import { BusMetrics } from './metrics/bus-metrics.js';
@@ -41,13 +41,14 @@ import type { Transport } from './transports/contract/transport.js';
     {
       provide: MessageBus,
       useFactory: (options: MessageBusModuleOptions, transport: Transport) =>
-        new MessageBus(transport, options, (context) => new Logger(context)),
+        MessageBus.create(transport, options, (context) => new Logger(context)),
       inject: [MESSAGE_BUS_OPTIONS, BUS_TRANSPORT],
     },
+    { provide: BUS_ENGINE, useFactory: engineOf, inject: [MessageBus] },
     {
       provide: BusMetrics,
       useFactory: (options: MessageBusModuleOptions, bus: MessageBus) =>
-        options.metrics === false ? null : new BusMetrics(engineOf(bus), options.metrics),
+        options.metrics === false ? null : BusMetrics.create(bus, options.metrics),
       inject: [MESSAGE_BUS_OPTIONS, MessageBus],
     },
     HandlerExplorer,
@@ -56,7 +57,7 @@ import type { Transport } from './transports/contract/transport.js';
     messageContextProvider,
     sessionProvider,
   ],
-  exports: [MessageBus, BusMetrics, MESSAGE_CONTEXT, BusSession],
+  exports: [MessageBus, BusMetrics, MESSAGE_CONTEXT, BusSession, BUS_ENGINE],
 })
 export class MessageBusModule extends ConfigurableModuleClass {
   static override forRoot(transport: Transport | string | typeof OPTIONS_TYPE, options: BusOptions = {}): DynamicModule {

@@ -1,19 +1,19 @@
 import type { AsyncApiDocument, DescribeOptions } from './asyncapi/asyncapi-document.js';
 import { describeEngine } from './asyncapi/describe-engine.js';
-import { BusEngine } from './dispatch/bus-engine.js';
-import { BusSession, split, type SessionDefaults } from './dispatch/bus-session.js';
+import { BusEngine, type BusProbe } from './dispatch/bus-engine.js';
+import { describeHandlers, type HandlerInfo } from './dispatch/handler-info.js';
+import { BusSession, type SessionDefaults } from './dispatch/bus-session.js';
+import { PublisherBase } from './dispatch/publisher-base.js';
 import type { BusStats } from './dispatch/bus-stats.js';
 import { DeadLetters } from './dispatch/dead-letters.js';
 import { resolveEngineOptions, type CoreBusOptions, type LoggerFactory } from './dispatch/engine-options.js';
-import type { PublishOptions, RequestOptions } from './messages/envelope.js';
 import { InvalidOptionsError } from './messages/errors.js';
 import { newMessageId } from './messages/message-id.js';
-import type { CommandResult, QueryResult } from './messages/results.js';
 import type { Transport } from './transports/contract/transport.js';
 
 const engines = new WeakMap<MessageBus, BusEngine>();
 
-/** The engine behind a bus; for the library's own Nest and testing layers, not for users. */
+/** @internal The engine behind a bus, for the library's layers without DI (testing recorder, microservice peers). */
 export function engineOf(bus: MessageBus): BusEngine {
   return engines.get(bus) as BusEngine;
 }
@@ -29,54 +29,23 @@ export function engineOf(bus: MessageBus): BusEngine {
  * ```
  * @publicApi
  */
-export class MessageBus {
+export class MessageBus extends PublisherBase {
   /** List, count, replay and purge the messages handlers gave up on. */
   readonly deadLetters: DeadLetters;
-  readonly #engine: BusEngine;
+  /** @internal */
+  protected readonly engine: BusEngine;
 
-  /** @internal Built by `MessageBusModule`. */
-  constructor(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory) {
-    this.#engine = new BusEngine(transport, resolveEngineOptions(options, createLogger), this);
-    engines.set(this, this.#engine);
-    this.deadLetters = new DeadLetters(this.#engine);
+  // Built by `MessageBusModule` (or a microservice peer) through `create`; not by applications.
+  private constructor(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory) {
+    super();
+    this.engine = new BusEngine(transport, resolveEngineOptions(options, createLogger), this);
+    engines.set(this, this.engine);
+    this.deadLetters = DeadLetters.create(this.engine);
   }
 
-  /** Publishes an event to every group bound to its topic; none is fine (counted as unrouted). */
-  publish(event: object, options?: PublishOptions): Promise<void>;
-  publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
-  publish(eventOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
-    const [payload, opts] = split(eventOrTopic, payloadOrOptions, options);
-    return this.#engine.publish('event', eventOrTopic, payload, opts);
-  }
-
-  /**
-   * Sends a command to its one handler; resolves once the transport accepted it (not when it is
-   * handled). Rejects with `NoHandlerError` when no handler owns the topic.
-   */
-  send(command: object, options?: PublishOptions): Promise<void>;
-  send(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
-  send(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
-    const [payload, opts] = split(commandOrTopic, payloadOrOptions, options);
-    return this.#engine.publish('command', commandOrTopic, payload, opts);
-  }
-
-  /**
-   * Sends a command and waits for its final outcome: the handler's return value, or why it
-   * failed once retries are exhausted. Never rejects for a handler failure.
-   */
-  execute<R = unknown>(command: object, options?: RequestOptions): Promise<CommandResult<R>>;
-  execute<R = unknown>(topic: string, payload: unknown, options?: RequestOptions): Promise<CommandResult<R>>;
-  execute<R>(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: RequestOptions): Promise<CommandResult<R>> {
-    const [payload, opts] = split(commandOrTopic, payloadOrOptions, options);
-    return this.#engine.execute<R>(commandOrTopic, payload, opts);
-  }
-
-  /** Asks a query; resolves `{ ok: true, data }` or `{ ok: false, error: { code } }`, never rejects for a handler failure. */
-  request<R = unknown>(query: object, options?: RequestOptions): Promise<QueryResult<R>>;
-  request<R = unknown>(topic: string, payload: unknown, options?: RequestOptions): Promise<QueryResult<R>>;
-  request<R>(queryOrTopic: string | object, payloadOrOptions?: unknown, options?: RequestOptions): Promise<QueryResult<R>> {
-    const [payload, opts] = split(queryOrTopic, payloadOrOptions, options);
-    return this.#engine.query<R>(queryOrTopic, payload, opts);
+  /** @internal */
+  static create(transport: Transport, options: CoreBusOptions, createLogger: LoggerFactory): MessageBus {
+    return new MessageBus(transport, options, createLogger);
   }
 
   /**
@@ -87,12 +56,36 @@ export class MessageBus {
     if (typeof id !== 'string' || id.length === 0 || id.length > 255) {
       throw new InvalidOptionsError(`A session id must be a string of 1..255 chars, got ${JSON.stringify(id)}`);
     }
-    return new BusSession(this.#engine, id, defaults);
+    return BusSession.create(this.engine, id, defaults);
+  }
+
+  /** This instance's id, unique per process run (it names the instance's broadcast group). */
+  get instanceId(): string {
+    return this.engine.instanceId;
+  }
+
+  /** The transport's name: `memory`, `redis`, `amqp`... */
+  get transportName(): string {
+    return this.engine.transportName;
+  }
+
+  /** Every handler registered on this instance, session handlers included, in registration order. */
+  handlers(): HandlerInfo[] {
+    return describeHandlers(this.engine.registry);
+  }
+
+  /**
+   * Whether the bus runs and its transport answers within `timeoutMs` (default 1000): a ping's
+   * latency and the dead letter count. Rejects with the transport's error, or
+   * `TransportUnresponsiveError` when it does not answer in time.
+   */
+  probe(timeoutMs = 1000): Promise<BusProbe> {
+    return this.engine.probe(timeoutMs);
   }
 
   /** Counters and gauges of this instance. */
   getStats(): BusStats {
-    return this.#engine.stats();
+    return this.engine.stats();
   }
 
   /**
@@ -100,6 +93,6 @@ export class MessageBus {
    * `@Topic` classes (send), their channels and payload schemas. Needs no connection.
    */
   describe(options?: DescribeOptions): AsyncApiDocument {
-    return describeEngine(this.#engine, options);
+    return describeEngine(this.engine, options);
   }
 }

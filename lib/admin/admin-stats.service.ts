@@ -8,7 +8,7 @@ import {
 } from '@nestjs/common';
 import type { BusStats } from '../dispatch/bus-stats.js';
 import { toError } from '../messages/errors.js';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { MessageBus } from '../message-bus.js';
 import { MESSAGE_BUS_BRIDGE } from '../websocket/websocket.constants.js';
 import { ADMIN_STATS_TOPIC, LOGGER_CONTEXT, MESSAGE_BUS_ADMIN_OPTIONS } from './admin.constants.js';
 import { statsIntervalOf, type MessageBusAdminOptions } from './message-bus-admin.options.js';
@@ -61,10 +61,9 @@ export class AdminStatsService implements OnApplicationBootstrap, OnModuleDestro
   }
 
   async snapshot(): Promise<AdminStats> {
-    const engine = engineOf(this.bus);
     return {
-      instanceId: engine.instanceId,
-      transport: engine.transportName,
+      instanceId: this.bus.instanceId,
+      transport: this.bus.transportName,
       timestamp: Date.now(),
       bus: this.bus.getStats(),
       deadLetters: await this.bus.deadLetters.count(),

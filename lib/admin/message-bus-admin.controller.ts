@@ -17,13 +17,13 @@ import {
 } from '@nestjs/common';
 import type { AsyncApiDocument } from '../asyncapi/asyncapi-document.js';
 import { asyncApiYaml } from '../asyncapi/asyncapi-yaml.js';
+import type { HandlerInfo } from '../dispatch/handler-info.js';
 import type { DeadLetter } from '../messages/dead-letter.js';
 import { MessageBus } from '../message-bus.js';
 import { ADMIN_STATS_TOPIC, MAX_LIST_LIMIT, MESSAGE_BUS_ADMIN_OPTIONS } from './admin.constants.js';
 import { AdminStatsService, type AdminStats } from './admin-stats.service.js';
 import { CONSOLE_SCRIPT } from './console/console-script.js';
 import { renderConsolePage } from './console/console-page.js';
-import { listHandlers, type AdminHandlerInfo } from './handler-listing.js';
 import type { AdminGuard, MessageBusAdminOptions } from './message-bus-admin.options.js';
 
 const DEFAULT_LIST_LIMIT = 100;
@@ -65,9 +65,10 @@ export class MessageBusAdminController {
     return this.stats.snapshot();
   }
 
+  /** The handlers declared in the application (and the WebSocket bridge's), in registration order; session handlers are left out. */
   @Get('handlers')
-  handlers(): AdminHandlerInfo[] {
-    return listHandlers(this.bus);
+  handlers(): HandlerInfo[] {
+    return this.bus.handlers().filter((handler) => handler.sessionId === undefined);
   }
 
   /** The AsyncAPI 3.0 document of this application (`bus.describe()`). */

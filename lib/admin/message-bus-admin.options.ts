@@ -1,6 +1,6 @@
 import type { CanActivate, Type } from '@nestjs/common';
 import type { DescribeOptions } from '../asyncapi/asyncapi-document.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import { AdminGuardRequiredError } from './admin.errors.js';
 

@@ -1,22 +1,22 @@
 import type { DeadLetter } from '../messages/dead-letter.js';
 import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../messages/envelope.js';
-import { BusClosedError, NoHandlerError, toError } from '../messages/errors.js';
+import { BusClosedError, NoHandlerError, toError, TransportUnresponsiveError } from '../messages/errors.js';
 import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
-import type { MessageBus } from '../message-bus.js';
+import type { BusPublisher } from '../messages/bus-publisher.js';
 import { DeadLetterWriter } from '../transports/shared/transport-dead-letter.js';
-import type { Delivery, Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
+import type { Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
-import { settlesWithin } from './deadline.js';
+import { settlesWithin, withinTimeout } from './deadline.js';
 import { Dispatcher } from './dispatcher.js';
 import { buildEnvelope } from './envelope-builder.js';
 import { GroupConsumers } from './group-consumers.js';
-import { HandlerExecutor, type DispatchEffects } from './handler-executor.js';
+import { HandlerExecutor, type Settler } from './handler-executor.js';
 import type { EngineOptions } from './engine-options.js';
 import type { HandlerSpec, RegisteredHandler } from './handler.js';
 import type { Instrumentation } from './instrumentation.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { HandlerRegistry } from './handler-registry.js';
 import { BusMessageContext } from './message-context.js';
 import { PendingReplies } from './pending-replies.js';
@@ -27,6 +27,13 @@ const RESOLVED: Promise<void> = Promise.resolve();
 
 type State = 'new' | 'starting' | 'running' | 'draining' | 'closed';
 
+/**
+ * What `bus.probe()` found: whether the bus takes messages, and if so how fast the transport
+ * answered a ping and how many dead letters its store holds.
+ * @publicApi
+ */
+export type BusProbe = { running: false } | { running: true; latencyMs: number; deadLetters: number };
+
 /** Watches every message this instance publishes (the testing recorder uses it). */
 export type PublishObserver = (envelope: Envelope) => void;
 
@@ -34,7 +41,7 @@ export type PublishObserver = (envelope: Envelope) => void;
  * The bus without its Nest face: builds envelopes, publishes through the transport connection,
  * answers requests, owns the registry and the dispatcher, and runs start, drain and close.
  */
-export class BusEngine implements DispatchEffects {
+export class BusEngine {
   readonly instanceId = newInstanceId();
   readonly counters = new BusCounters();
   readonly registry: HandlerRegistry;
@@ -57,7 +64,7 @@ export class BusEngine implements DispatchEffects {
   constructor(
     private readonly transport: Transport,
     readonly options: EngineOptions,
-    private readonly bus: MessageBus,
+    bus: BusPublisher,
   ) {
     // Callers that never published before close must not see an unhandled rejection.
     this.running.catch(() => undefined);
@@ -66,7 +73,7 @@ export class BusEngine implements DispatchEffects {
       circuitBreaker: options.circuitBreaker,
       timeoutMs: options.handlerTimeoutMs,
     });
-    this.executor = new HandlerExecutor(this.counters, this, options.createLogger('MessageBus:Dispatcher'), {
+    this.executor = new HandlerExecutor(this.counters, options.createLogger('MessageBus:Dispatcher'), {
       idempotency: options.idempotency,
       failureLogLevel: options.handlerFailureLogLevel,
     });
@@ -78,7 +85,7 @@ export class BusEngine implements DispatchEffects {
       logger: options.logger,
       describe: (error) => toError(error).message,
     });
-    this.dispatcher = new Dispatcher(this.registry, this.executor, this, this.counters, {
+    this.dispatcher = new Dispatcher(this.registry, this.executor, (envelope) => new BusMessageContext(envelope, bus), this.counters, {
       concurrency: options.concurrency,
       maxQueueSize: options.maxQueueSize,
       backpressure: options.backpressure,
@@ -149,7 +156,7 @@ export class BusEngine implements DispatchEffects {
         this.counters.deadLetterFailures += 1;
       },
     });
-    this.executor.useTransportStore(this.connection.idempotency);
+    this.executor.start(this.settlerOn(this.connection), this.connection.idempotency);
     const consumers = new GroupConsumers(this.connection, this.dispatcher.accept, options.logger);
     this.consumers = consumers;
     for (const subscription of this.registry.subscriptions()) await consumers.consume(subscription);
@@ -184,6 +191,19 @@ export class BusEngine implements DispatchEffects {
     if (this.connection && !(await settlesWithin(this.connection.close(), this.options.drainTimeoutMs))) {
       this.options.logger.warn(`The ${this.transport.name} transport did not close within ${this.options.drainTimeoutMs} ms`);
     }
+  }
+
+  /** Pings the transport and counts dead letters, both within `timeoutMs`; `running: false` outside start..drain. */
+  async probe(timeoutMs: number): Promise<BusProbe> {
+    assertInteger('timeoutMs', timeoutMs, 1);
+    if (!this.isRunning) return { running: false };
+    const connection = this.connected();
+    const [latencyMs, deadLetters] = await withinTimeout(
+      Promise.all([connection.ping(), connection.deadLetters.count()]),
+      timeoutMs,
+      () => new TransportUnresponsiveError(`no answer from the transport within ${timeoutMs} ms`),
+    );
+    return { running: true, latencyMs, deadLetters };
   }
 
   /** True between start and the beginning of shutdown. */
@@ -280,27 +300,20 @@ export class BusEngine implements DispatchEffects {
     this.accepted(envelope, 1);
   }
 
-  // DispatchEffects
-
-  contextFor(envelope: Envelope): BusMessageContext {
-    return new BusMessageContext(envelope, this.bus);
-  }
-
-  schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void> {
-    return this.connected().schedule(group, envelope, delayMs);
-  }
-
-  deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void> {
-    return this.letters.write(
-      letter,
-      // The dispatcher acks once every handler ran; a released message ignores that ack.
-      { ack: () => undefined, release: () => delivery.release?.() },
-      delivery.rawPayload?.(),
-    );
-  }
-
-  reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void> {
-    return this.connected().reply(request.replyTo as string, { requestId: request.id, result });
+  /** How handled messages settle on `connection`: retries scheduled, dead letters stored, answers replied. */
+  private settlerOn(connection: TransportConnection): Settler {
+    const letters = this.letters;
+    return {
+      schedule: (group, envelope, delayMs) => connection.schedule(group, envelope, delayMs),
+      deadLetter: (letter, delivery) =>
+        letters.write(
+          letter,
+          // The dispatcher acks once every handler ran; a released message ignores that ack.
+          { ack: () => undefined, release: () => delivery.release?.() },
+          delivery.rawPayload?.(),
+        ),
+      reply: (request, result) => connection.reply(request.replyTo as string, { requestId: request.id, result }),
+    };
   }
 
   /** The transport connection; only valid once started. */

@@ -1,8 +1,9 @@
-import type { PublishOptions, RequestOptions, MessageContext } from '../messages/envelope.js';
-import type { CommandResult, QueryResult } from '../messages/results.js';
+import type { PublishOptions } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import type { BusEngine } from './bus-engine.js';
 import type { RegisteredHandler } from './handler.js';
+import { PublisherBase } from './publisher-base.js';
 
 /** What every message a session sends carries unless its own options say otherwise. @publicApi */
 export type SessionDefaults = Pick<PublishOptions, 'correlationId' | 'headers'>;
@@ -15,43 +16,22 @@ export type SessionHandler<T = unknown> = (payload: T, context: MessageContext) 
  * that session. `close()` (or `await using`) removes the handlers.
  * @publicApi
  */
-export class BusSession implements AsyncDisposable {
+export class BusSession extends PublisherBase implements AsyncDisposable {
   private readonly handlers = new Set<RegisteredHandler>();
   private handlerCount = 0;
 
-  /** @internal */
-  constructor(
-    private readonly engine: BusEngine,
+  private constructor(
+    /** @internal */
+    protected readonly engine: BusEngine,
     readonly id: string,
-    private readonly defaults: SessionDefaults = {},
-  ) {}
-
-  publish(event: object, options?: PublishOptions): Promise<void>;
-  publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
-  publish(eventOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
-    const [payload, opts] = split(eventOrTopic, payloadOrOptions, options);
-    return this.engine.publish('event', eventOrTopic, payload, this.stamp(opts));
+    private readonly defaults: SessionDefaults,
+  ) {
+    super();
   }
 
-  send(command: object, options?: PublishOptions): Promise<void>;
-  send(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
-  send(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
-    const [payload, opts] = split(commandOrTopic, payloadOrOptions, options);
-    return this.engine.publish('command', commandOrTopic, payload, this.stamp(opts));
-  }
-
-  execute<R = unknown>(command: object, options?: RequestOptions): Promise<CommandResult<R>>;
-  execute<R = unknown>(topic: string, payload: unknown, options?: RequestOptions): Promise<CommandResult<R>>;
-  execute<R>(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: RequestOptions): Promise<CommandResult<R>> {
-    const [payload, opts] = split(commandOrTopic, payloadOrOptions, options);
-    return this.engine.execute<R>(commandOrTopic, payload, this.stamp(opts));
-  }
-
-  request<R = unknown>(query: object, options?: RequestOptions): Promise<QueryResult<R>>;
-  request<R = unknown>(topic: string, payload: unknown, options?: RequestOptions): Promise<QueryResult<R>>;
-  request<R>(queryOrTopic: string | object, payloadOrOptions?: unknown, options?: RequestOptions): Promise<QueryResult<R>> {
-    const [payload, opts] = split(queryOrTopic, payloadOrOptions, options);
-    return this.engine.query<R>(queryOrTopic, payload, this.stamp(opts));
+  /** @internal */
+  static create(engine: BusEngine, id: string, defaults: SessionDefaults = {}): BusSession {
+    return new BusSession(engine, id, defaults);
   }
 
   /**
@@ -86,7 +66,7 @@ export class BusSession implements AsyncDisposable {
     return this.close();
   }
 
-  private stamp<O extends PublishOptions>(options: O | undefined): O {
+  protected override stamp<O extends PublishOptions>(options: O | undefined): O {
     const { correlationId, headers } = this.defaults;
     return {
       correlationId,
@@ -95,9 +75,4 @@ export class BusSession implements AsyncDisposable {
       sessionId: this.id,
     };
   }
-}
-
-/** Sorts `(message, options)` and `(topic, payload, options)` calls into payload and options. */
-export function split<O>(topicOrMessage: string | object, payloadOrOptions: unknown, options: O | undefined): [unknown, O | undefined] {
-  return typeof topicOrMessage === 'string' ? [payloadOrOptions, options] : [undefined, payloadOrOptions as O | undefined];
 }

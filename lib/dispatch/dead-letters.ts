@@ -6,8 +6,12 @@ import type { BusEngine } from './bus-engine.js';
  * @publicApi
  */
 export class DeadLetters {
+  private constructor(private readonly engine: BusEngine) {}
+
   /** @internal */
-  constructor(private readonly engine: BusEngine) {}
+  static create(engine: BusEngine): DeadLetters {
+    return new DeadLetters(engine);
+  }
 
   /** Oldest first; `limit` defaults to 100. */
   list(filter: DeadLetterFilter & { limit?: number } = {}): Promise<DeadLetter[]> {

@@ -1,8 +1,10 @@
+import type { Envelope } from '../messages/envelope.js';
 import { OverloadedError, toError } from '../messages/errors.js';
 import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import type { BusCounters } from './bus-stats.js';
+import type { BackpressureStrategy } from './engine-options.js';
 import type { RegisteredHandler } from './handler.js';
-import { andThen, type DispatchEffects, type HandlerExecutor, type Pending } from './handler-executor.js';
+import { andThen, type HandlerExecutor, type Pending } from './handler-executor.js';
 import type { HandlerRegistry } from './handler-registry.js';
 import type { MessageMetrics } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
@@ -10,8 +12,6 @@ import { messageScope } from './message-scope.js';
 import { Fifo } from '../primitives/fifo.js';
 import { PriorityBucketQueue } from './priority-queue.js';
 
-/** What a publisher meets when the local queue is full. @publicApi */
-export type BackpressureStrategy = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';
 
 export interface DispatcherOptions {
   concurrency: number;
@@ -55,7 +55,7 @@ export class Dispatcher {
   constructor(
     private readonly registry: HandlerRegistry,
     private readonly executor: HandlerExecutor,
-    private readonly effects: DispatchEffects,
+    private readonly contextFor: (envelope: Envelope) => BusMessageContext,
     private readonly counters: BusCounters,
     private readonly options: DispatcherOptions,
   ) {}
@@ -169,7 +169,7 @@ export class Dispatcher {
     }
     const handlers = this.registry.handlersFor(delivery.group, envelope);
     if (handlers.length === 0) return andThen(this.executor.unhandled(delivery), () => delivery.ack());
-    return this.runFrom(delivery, handlers, 0, this.effects.contextFor(envelope));
+    return this.runFrom(delivery, handlers, 0, this.contextFor(envelope));
   }
 
   private runFrom(delivery: Delivery, handlers: readonly RegisteredHandler[], start: number, context: BusMessageContext): Pending {

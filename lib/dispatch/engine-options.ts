@@ -2,11 +2,21 @@ import { jsonCodec, type Codec } from '../messages/codec.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import type { BusLogger } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
-import type { BackpressureStrategy } from './dispatcher.js';
-import type { IdempotencySettings } from './handler-executor.js';
 import type { IdempotencyStore } from '../transports/contract/idempotency-store.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { DEFAULT_RETRY_POLICY, mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
+
+/** What a publisher meets when the local queue is full. @publicApi */
+export type BackpressureStrategy = 'block' | 'reject-new' | 'drop-oldest' | 'adaptive';
+
+export interface IdempotencySettings {
+  /** Given in the options; otherwise the transport's, else one in process memory (set at start). */
+  store?: IdempotencyStore;
+  /** How long a handled key is remembered. */
+  windowMs: number;
+  /** How long a claim lasts while its handler runs (a crashed claim expires after it). */
+  claimTtlMs: number;
+}
 
 /**
  * The options of the bus itself, whatever hosts it. `BusOptions` adds the Nest-specific ones.

@@ -2,7 +2,7 @@ import { DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, type Envelope, type Messa
 import { newMessageId } from '../messages/message-id.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import { assertTopic } from '../routing/topic.js';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { messageScope } from './message-scope.js';
 
 /**

@@ -1,12 +1,13 @@
 import type { DeadLetter, DeadLetterReason } from '../messages/dead-letter.js';
-import { BusHeaders, type Envelope, type MessageContext } from '../messages/envelope.js';
+import { BusHeaders, type Envelope } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { HandlerTimeoutError, MessageBusError, toError, type BusErrorCode } from '../messages/errors.js';
 import { failure, type QueryResult } from '../messages/results.js';
 import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import { BatchBuffer, type BatchItem } from './batch-buffer.js';
 import { withinTimeout } from './deadline.js';
 import type { BusCounters } from './bus-stats.js';
-import type { LogLevel } from './engine-options.js';
+import type { IdempotencySettings, LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
@@ -16,22 +17,12 @@ import type { BusMessageContext } from './message-context.js';
 import { messageScope } from './message-scope.js';
 import { retryDelay } from './retry-policy.js';
 
-/** What handling asks of the bus around it: contexts, and the transport's settle operations. */
-export interface DispatchEffects {
-  contextFor(envelope: Envelope): BusMessageContext;
+/** The transport's settle operations, handed to the executor when the bus starts. */
+export interface Settler {
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;
   /** Stores the letter; when that fails, counts it and releases `delivery` to the broker. */
   deadLetter(letter: Omit<DeadLetter, 'id' | 'deadLetteredAt'>, delivery: Delivery): void | Promise<void>;
   reply(request: Envelope, result: QueryResult<unknown>): void | Promise<void>;
-}
-
-export interface IdempotencySettings {
-  /** Given in the options; otherwise the transport's, else one in process memory (set at start). */
-  store?: IdempotencyStore;
-  /** How long a handled key is remembered. */
-  windowMs: number;
-  /** How long a claim lasts while its handler runs (a crashed claim expires after it). */
-  claimTtlMs: number;
 }
 
 /** Work still running, or `undefined` when it finished synchronously. */
@@ -59,6 +50,7 @@ const VERDICTS: Record<string, Verdict> = {
 export class HandlerExecutor {
   private readonly batches = new Map<RegisteredHandler, BatchBuffer>();
   private store: IdempotencyStore;
+  private effects!: Settler;
   private metrics?: MessageMetrics;
   private tracer?: MessageTracer;
 
@@ -67,7 +59,6 @@ export class HandlerExecutor {
 
   constructor(
     private readonly counters: BusCounters,
-    private readonly effects: DispatchEffects,
     logger: BusLogger,
     options: { idempotency: IdempotencySettings; failureLogLevel: LogLevel },
   ) {
@@ -82,9 +73,10 @@ export class HandlerExecutor {
     this.tracer = tracer;
   }
 
-  /** Uses the transport's shared store unless the options named one. */
-  useTransportStore(store: IdempotencyStore | undefined): void {
-    if (store !== undefined && this.idempotency.store === undefined) this.store = store;
+  /** Settles through `settler` from now on, and uses the transport's shared store unless the options named one. */
+  start(settler: Settler, transportStore: IdempotencyStore | undefined): void {
+    this.effects = settler;
+    if (transportStore !== undefined && this.idempotency.store === undefined) this.store = transportStore;
   }
 
   run(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext): Pending {

@@ -1,4 +1,4 @@
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { DuplicateHandlerError, InvalidHandlerError, InvalidOptionsError } from '../messages/errors.js';
 import { BusHeaders, DEFAULT_PRIORITY, MAX_PRIORITY, MIN_PRIORITY, bindingKey, type Envelope, type MessageKind } from '../messages/envelope.js';
 import { assertPattern, hasWildcard } from '../routing/topic.js';

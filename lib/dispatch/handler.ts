@@ -1,4 +1,5 @@
-import type { MessageContext, MessageKind } from '../messages/envelope.js';
+import type { MessageKind } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import type { BatchOptions } from './batch-buffer.js';
 import { CircuitBreaker, type CircuitBreakerOptions } from './circuit-breaker.js';
 import type { RetryPolicy } from './retry-policy.js';

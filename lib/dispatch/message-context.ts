@@ -1,5 +1,6 @@
-import { MessageContext, type Envelope } from '../messages/envelope.js';
-import type { MessageBus } from '../message-bus.js';
+import { type Envelope } from '../messages/envelope.js';
+import { MessageContext } from '../messages/message-context.js';
+import type { BusPublisher } from '../messages/bus-publisher.js';
 
 /** The context handed to handlers; one per delivery, shared by the handlers of that delivery. */
 export class BusMessageContext extends MessageContext {
@@ -11,7 +12,7 @@ export class BusMessageContext extends MessageContext {
 
   constructor(
     readonly envelope: Envelope,
-    readonly bus: MessageBus,
+    readonly bus: BusPublisher,
   ) {
     super();
     this.topic = envelope.topic;

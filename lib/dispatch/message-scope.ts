@@ -1,5 +1,5 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { MessageContext } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 
 /**
  * The message whose handler is running, carried across awaits, so that a message published from

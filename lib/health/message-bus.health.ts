@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { HealthIndicatorService, type HealthIndicatorResult } from '@nestjs/terminus';
-import { withinTimeout } from '../dispatch/deadline.js';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { MessageBus } from '../message-bus.js';
 
 /** Limits of `MessageBusHealthIndicator.isHealthy`. @publicApi */
 export interface BusHealthOptions {
@@ -43,18 +42,12 @@ export class MessageBusHealthIndicator {
 
   async isHealthy<const Key extends string>(key: Key, options: BusHealthOptions = {}): Promise<HealthIndicatorResult<Key>> {
     const indicator = this.indicators.check(key);
-    const engine = engineOf(this.bus);
     const { queued, inFlight } = this.bus.getStats();
-    const details: BusHealthDetails = { transport: engine.transportName, connected: false, queued, inFlight };
-    if (!engine.isRunning) return indicator.down({ ...details, reason: 'the bus is not running (starting or shutting down)' });
+    const details: BusHealthDetails = { transport: this.bus.transportName, connected: false, queued, inFlight };
     try {
-      const timeoutMs = options.timeoutMs ?? 1000;
-      const [latencyMs, deadLetters] = await withinTimeout(
-        Promise.all([engine.connected().ping(), engine.connected().deadLetters.count()]),
-        timeoutMs,
-        () => new Error(`no answer from the transport within ${timeoutMs} ms`),
-      );
-      Object.assign(details, { connected: true, latencyMs, deadLetters });
+      const probe = await this.bus.probe(options.timeoutMs ?? 1000);
+      if (!probe.running) return indicator.down({ ...details, reason: 'the bus is not running (starting or shutting down)' });
+      Object.assign(details, { connected: true, latencyMs: probe.latencyMs, deadLetters: probe.deadLetters });
     } catch (error) {
       return indicator.down({ ...details, reason: error instanceof Error ? error.message : String(error) });
     }

@@ -1,5 +1,3 @@
-import type { MessageBus } from '../message-bus.js';
-
 /** The kinds of message: an event fans out, a command is handled once, a query is answered. */
 export const MESSAGE_KINDS = ['event', 'command', 'query'] as const;
 
@@ -76,22 +74,6 @@ export interface PublishOptions {
 export interface RequestOptions extends PublishOptions {
   /** How long to wait for the answer; default 5000 ms for `request`, 30000 ms for `execute`. */
   timeoutMs?: number;
-}
-
-/**
- * What a handler receives as its second argument. A class, not an interface, so it can type a
- * parameter of a decorated handler under `isolatedModules` + `emitDecoratorMetadata` (Nest's
- * CLI defaults) with a plain import; the bus creates the instances.
- * @publicApi
- */
-export abstract class MessageContext {
-  abstract readonly envelope: Envelope;
-  abstract readonly topic: string;
-  abstract readonly attempt: number;
-  abstract readonly correlationId: string;
-  abstract readonly sessionId?: string;
-  /** The bus, to publish follow-up messages (they inherit correlation and session). */
-  abstract readonly bus: MessageBus;
 }
 
 /** Headers the bus reserves for itself. */

@@ -120,6 +120,11 @@ export class InvalidOptionsError extends MessageBusError {
   readonly code = 'INVALID_OPTIONS';
 }
 
+/** The transport did not answer `bus.probe()` in time (the health check reports it down). @publicApi */
+export class TransportUnresponsiveError extends MessageBusError {
+  readonly code = 'TRANSPORT_UNRESPONSIVE';
+}
+
 /** A handler attempt ran longer than its `timeoutMs`; counted as a failure. @publicApi */
 export class HandlerTimeoutError extends MessageBusError {
   readonly code = 'HANDLER_TIMEOUT';

@@ -1,9 +1,8 @@
 import { Counter, Gauge, Registry } from 'prom-client';
-import type { BusEngine } from '../dispatch/bus-engine.js';
 import type { RegisteredHandler } from '../dispatch/handler.js';
-import type { MessageMetrics } from '../dispatch/instrumentation.js';
 import type { DeadLetterReason } from '../messages/dead-letter.js';
 import { MESSAGE_KINDS, type Envelope, type MessageKind } from '../messages/envelope.js';
+import type { MessageBus } from '../message-bus.js';
 import { BoundedLabel } from './bounded-label.js';
 import { ExportedHistogram, type HistogramSeries } from './exported-histogram.js';
 import { LiteHistogram } from './lite-histogram.js';
@@ -48,7 +47,7 @@ type Sample = { labels: Record<string, string>; value: number };
  * scraped, so metrics cost the hot path a few additions, not prom-client's label hashing.
  * @publicApi
  */
-export class BusMetrics implements MessageMetrics {
+export class BusMetrics {
   readonly registry: Registry;
   private readonly handlers = new Map<string, HandlerCounts>();
   private readonly byHandler = new WeakMap<RegisteredHandler, HandlerCounts>();
@@ -65,7 +64,11 @@ export class BusMetrics implements MessageMetrics {
   private lastCounts?: HandlerCounts;
 
   /** @internal */
-  constructor(engine: BusEngine, options: MetricsOptions = {}) {
+  static create(bus: MessageBus, options: MetricsOptions = {}): BusMetrics {
+    return new BusMetrics(bus, options);
+  }
+
+  private constructor(bus: MessageBus, options: MetricsOptions) {
     const prefix = options.prefix ?? 'bus_';
     const registers = [(this.registry = options.registry ?? new Registry())];
     const counter = (name: string, help: string, labelNames: string[], read: () => Iterable<{ labels: Record<string, string>; value: number }>) =>
@@ -106,17 +109,19 @@ export class BusMetrics implements MessageMetrics {
     histogram('end_to_end_latency_seconds', 'From publish to the end of a successful handler run.', (counts) => counts.latency);
     const gauge = (name: string, help: string, collect: (gauge: Gauge<string>) => void | Promise<void>, labelNames: string[] = []) =>
       new Gauge({ name: `${prefix}${name}`, help, labelNames, registers, collect() { return collect(this); } });
-    gauge('queued', 'Messages waiting in this instance.', (g) => g.set(engine.queued));
-    gauge('in_flight', 'Messages being handled now.', (g) => g.set(engine.inFlight));
-    gauge('registered_handlers', 'Handlers registered on this instance.', (g) => g.set(engine.registry.list().length));
-    gauge('active_sessions', 'Sessions with handlers on this instance.', (g) => g.set(engine.registry.sessionCount));
-    gauge('dead_letters', 'Dead letters in the store.', async (g) => g.set(await engine.connected().deadLetters.count()));
+    gauge('queued', 'Messages waiting in this instance.', (g) => g.set(bus.getStats().queued));
+    gauge('in_flight', 'Messages being handled now.', (g) => g.set(bus.getStats().inFlight));
+    gauge('registered_handlers', 'Handlers registered on this instance.', (g) => g.set(bus.handlers().length));
+    gauge('active_sessions', 'Sessions with handlers on this instance.', (g) =>
+      g.set(new Set(bus.handlers().flatMap(({ sessionId }) => (sessionId === undefined ? [] : [sessionId]))).size),
+    );
+    gauge('dead_letters', 'Dead letters in the store.', async (g) => g.set(await bus.deadLetters.count()));
     gauge(
       'circuit_breaker_state',
       'Circuit breaker state per handler: 0 closed, 1 half-open, 2 open.',
       (g) => {
         g.reset();
-        for (const [handler, state] of Object.entries(engine.circuits())) g.set({ handler }, CIRCUIT_VALUE[state]);
+        for (const [handler, state] of Object.entries(bus.getStats().circuits)) g.set({ handler }, CIRCUIT_VALUE[state]);
       },
       ['handler'],
     );

@@ -31,7 +31,7 @@ export async function openBus(options: MessageBusPeerOptions): Promise<BusPeer> 
   if ('bus' in options) return { bus: options.bus, owned: false };
   const { transport, ...busOptions } = options;
   const resolved = typeof transport === 'string' ? await transportFromUrl(transport) : transport;
-  return { bus: new MessageBus(resolved, busOptions, (context) => new Logger(context)), owned: true };
+  return { bus: MessageBus.create(resolved, busOptions, (context) => new Logger(context)), owned: true };
 }
 
 /** Connects and starts consuming an owned bus; a shared one starts with its application. */

@@ -1,5 +1,6 @@
 import { BaseRpcContext } from '@nestjs/microservices';
-import type { Envelope, MessageContext } from '../messages/envelope.js';
+import type { Envelope } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 
 /**
  * What `@Ctx()` gives a `@MessagePattern` or `@EventPattern` handler served by

@@ -2,7 +2,7 @@ import { Inject, Injectable, type NestInterceptor, type Type } from '@nestjs/com
 import { ApplicationConfig, ContextIdFactory, ExternalContextCreator, ModuleRef, type ContextId } from '@nestjs/core';
 import { BUS_CONTEXT_TYPE } from '../constants.js';
 import type { HandlerFunction } from '../dispatch/handler.js';
-import type { MessageContext } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { MESSAGE_BUS_OPTIONS } from '../message-bus.module-definition.js';
 import type { MessageBusModuleOptions } from '../message-bus.options.js';
 import type { DiscoveredHandler } from './handler.explorer.js';

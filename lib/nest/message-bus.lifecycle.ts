@@ -6,7 +6,8 @@ import {
   type OnApplicationShutdown,
   type OnModuleInit,
 } from '@nestjs/common';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { BUS_ENGINE } from '../constants.js';
+import type { BusEngine } from '../dispatch/bus-engine.js';
 import { BusMetrics } from '../metrics/bus-metrics.js';
 import { BusTracing } from '../tracing/bus-tracing.js';
 import { HandlerExplorer } from './handler.explorer.js';
@@ -23,14 +24,14 @@ export class MessageBusLifecycle
   implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   constructor(
-    private readonly bus: MessageBus,
+    @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     private readonly explorer: HandlerExplorer,
     private readonly invokers: HandlerInvokerFactory,
     @Inject(BusMetrics) private readonly metrics: BusMetrics | null,
   ) {}
 
   async onModuleInit(): Promise<void> {
-    const engine = engineOf(this.bus);
+    const { engine } = this;
     engine.instrument({ metrics: this.metrics ?? undefined, tracer: await BusTracing.create(engine.transportName) });
     await this.invokers.prepare();
     for (const discovered of this.explorer.explore()) {
@@ -51,14 +52,14 @@ export class MessageBusLifecycle
 
   // An application bootstrapped only to be described never connects (see describeApplication).
   async onApplicationBootstrap(): Promise<void> {
-    if (!isOffline()) await engineOf(this.bus).start();
+    if (!isOffline()) await this.engine.start();
   }
 
   beforeApplicationShutdown(): Promise<void> {
-    return engineOf(this.bus).drain();
+    return this.engine.drain();
   }
 
   onApplicationShutdown(): Promise<void> {
-    return engineOf(this.bus).close();
+    return this.engine.close();
   }
 }

@@ -1,5 +1,5 @@
 import { type PipeTransform, type Type } from '@nestjs/common';
-import type { MessageContext } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { assignMetadata, ROUTE_ARGS_METADATA } from './nest-internals.js';
 
 /** Where a handler parameter comes from. Values are ours: only our params factory reads them. */

@@ -1,9 +1,10 @@
 import { Scope, type Provider } from '@nestjs/common';
 import { REQUEST } from '@nestjs/core';
-import { MESSAGE_CONTEXT } from '../constants.js';
+import { BUS_ENGINE, MESSAGE_CONTEXT } from '../constants.js';
+import type { BusEngine } from '../dispatch/bus-engine.js';
 import { BusSession, type SessionDefaults } from '../dispatch/bus-session.js';
 import { BusMessageContext } from '../dispatch/message-context.js';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { MessageBus } from '../message-bus.js';
 
 /** What a request-scoped `BusSession` needs of an HTTP request (Express or Fastify's raw one). */
 interface HttpRequestLike {
@@ -34,19 +35,19 @@ export const messageContextProvider: Provider = {
 export const sessionProvider: Provider = {
   provide: BusSession,
   scope: Scope.REQUEST,
-  useFactory: (request: unknown, bus: MessageBus): BusSession => {
+  useFactory: (request: unknown, bus: MessageBus, engine: BusEngine): BusSession => {
     if (request instanceof BusMessageContext) {
       const session = bus.session(request.sessionId);
       request.onSettled(() => void session.close());
       return session;
     }
     const http = request as HttpRequestLike | undefined;
-    const session = bus.session(idHeader(http, 'x-session-id'), requestDefaults(http, engineOf(bus).traced));
+    const session = bus.session(idHeader(http, 'x-session-id'), requestDefaults(http, engine.traced));
     const ended = http?.res ?? http?.raw ?? http;
     ended?.once?.('close', () => void session.close());
     return session;
   },
-  inject: [REQUEST, MessageBus],
+  inject: [REQUEST, MessageBus, BUS_ENGINE],
 };
 
 function header(http: HttpRequestLike | undefined, name: string): string | undefined {

@@ -1,4 +1,4 @@
-import type { MessageContext } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { UnrecoverableError } from '../messages/errors.js';
 import type { MessageBus } from '../message-bus.js';
 import { SagaConflictError } from './saga.errors.js';

@@ -1,5 +1,5 @@
 import type { Type } from '@nestjs/common';
-import type { MessageContext } from '../messages/envelope.js';
+import type { MessageContext } from '../messages/message-context.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import { assertPattern } from '../routing/topic.js';
 import { SAGA_STEP_METADATA } from './saga.constants.js';

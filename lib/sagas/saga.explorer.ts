@@ -1,7 +1,9 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { DiscoveryService, MetadataScanner } from '@nestjs/core';
 import { InvalidHandlerError } from '../messages/errors.js';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { BUS_ENGINE } from '../constants.js';
+import type { BusEngine } from '../dispatch/bus-engine.js';
+import { MessageBus } from '../message-bus.js';
 import { SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
 import type { SagaModuleOptions } from './saga-module.options.js';
 import { SagaBase } from './saga-base.js';
@@ -22,6 +24,7 @@ export class SagaExplorer implements OnModuleInit {
     private readonly discovery: DiscoveryService,
     private readonly scanner: MetadataScanner,
     private readonly bus: MessageBus,
+    @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     private readonly sagas: Sagas,
     @Inject(SAGA_STATS) private readonly stats: SagaStats,
     @Inject(SAGA_MODULE_OPTIONS) private readonly options: SagaModuleOptions,
@@ -58,7 +61,7 @@ export class SagaExplorer implements OnModuleInit {
       for (const declared of sagaStepsOf(method) ?? []) {
         steps += 1;
         const step = { starts: declared.starts, correlate: declared.correlate, invoke: method.bind(instance) as (message: unknown) => unknown };
-        engineOf(this.bus).addHandler({
+        this.engine.addHandler({
           id: `${instance.constructor.name}.${methodName}`,
           kind: 'event',
           patterns: [declared.pattern],

@@ -6,7 +6,9 @@ import type { RawData, WebSocket } from 'ws';
 import type { Envelope } from '../messages/envelope.js';
 import { MessageBusError, toError } from '../messages/errors.js';
 import { newMessageId } from '../messages/message-id.js';
-import { engineOf, MessageBus } from '../message-bus.js';
+import { BUS_ENGINE } from '../constants.js';
+import type { BusEngine } from '../dispatch/bus-engine.js';
+import { MessageBus } from '../message-bus.js';
 import { assertTopic } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
 import { BridgeAccess } from './bridge-access.js';
@@ -52,6 +54,7 @@ export class MessageBusBridge implements OnModuleInit, OnModuleDestroy {
 
   constructor(
     private readonly bus: MessageBus,
+    @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     private readonly moduleRef: ModuleRef,
     private readonly appConfig: ApplicationConfig,
     @Inject(MESSAGE_BUS_GATEWAY_OPTIONS) options: MessageBusGatewayOptions,
@@ -93,7 +96,7 @@ export class MessageBusBridge implements OnModuleInit, OnModuleDestroy {
     if (adapter && !(adapter instanceof WsAdapter)) throw new WebSocketAdapterError();
     this.access = await BridgeAccess.create(this.settings, this.moduleRef, MessageBusBridge, this.logger);
     if (this.settings.subscribe.length > 0) {
-      engineOf(this.bus).addHandler({
+      this.engine.addHandler({
         id: BRIDGE_HANDLER_ID,
         kind: 'event',
         patterns: this.settings.subscribe,

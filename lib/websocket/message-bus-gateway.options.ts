@@ -1,5 +1,5 @@
 import type { CanActivate, Type } from '@nestjs/common';
-import { assertInteger } from '../messages/assert-integer.js';
+import { assertInteger } from '../primitives/assert-integer.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import { assertPattern } from '../routing/topic.js';
 import type { EventRingLimits } from './event-ring.js';

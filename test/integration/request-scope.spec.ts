@@ -14,7 +14,6 @@ import {
   QueryHandler,
 } from 'nestjs-message-bus';
 import { recordBus } from 'nestjs-message-bus/testing';
-import { engineOf } from '../../lib/message-bus.js';
 import { AppTracker, CollectingLogger, until } from '../support/bus-app.js';
 import { registerTracing } from './observability/traced-chain.js';
 
@@ -141,7 +140,7 @@ async function startHttpApp(providers: (new (...args: never[]) => unknown)[] = [
 }
 
 function sessionHandlers(bus: MessageBus): number {
-  return engineOf(bus).registry.list().filter((handler) => handler.sessionId !== undefined).length;
+  return bus.handlers().filter((handler) => handler.sessionId !== undefined).length;
 }
 
 describe('request-scoped handlers', () => {

@@ -12,7 +12,7 @@ import { AmqpConsumer, type ConsumerDeps } from './amqp-consumer.js';
 import { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import { AmqpLink } from './amqp-link.js';
 import { AmqpNames, delayBucket, type DelayTarget } from './amqp-names.js';
-import type { ResolvedAmqpOptions } from './amqp-options.js';
+import type { ResolvedAmqpOptions } from './amqp.options.js';
 import { AmqpPublisher, DIRECT_REPLY_TO } from './amqp-publisher.js';
 import { AmqpTopology } from './amqp-topology.js';
 import { AmqpTransportError } from '../shared/transport.error.js';

@@ -1,6 +1,6 @@
 import { connect, type ChannelModel, type RecoveringChannelModel } from 'amqplib';
 import type { BusLogger } from '../contract/transport.js';
-import type { ResolvedAmqpOptions } from './amqp-options.js';
+import type { ResolvedAmqpOptions } from './amqp.options.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 
 /** Told when the link gains a connection (first or after a reconnect) and when it loses it. */

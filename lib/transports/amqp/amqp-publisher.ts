@@ -3,7 +3,7 @@ import { Fifo } from '../../primitives/fifo.js';
 import type { BusLogger } from '../contract/transport.js';
 import type { AmqpLink } from './amqp-link.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
-import { amqpCodeOf } from './amqp-transport.error.js';
+import { amqpCodeOf } from './amqp.error.js';
 import { ChannelKeeper } from './channel-keeper.js';
 
 /** The pseudo-queue of RabbitMQ's direct reply-to; requests carry it as `replyTo`. */

@@ -5,7 +5,7 @@ import type { Binding, BusLogger } from '../contract/transport.js';
 import type { AmqpLink } from './amqp-link.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames, type DelayTarget } from './amqp-names.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
-import { amqpCodeOf } from './amqp-transport.error.js';
+import { amqpCodeOf } from './amqp.error.js';
 import { ChannelKeeper } from './channel-keeper.js';
 
 const PRECONDITION_FAILED = 406;

@@ -1,7 +1,7 @@
 import type { Transport, TransportConnection, TransportContext, TransportServer } from '../contract/transport.js';
 import { serverOf, showOnly } from '../shared/credentials.js';
 import { AmqpConnection } from './amqp-connection.js';
-import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp-options.js';
+import { resolveAmqpOptions, type AmqpTransportOptions, type ResolvedAmqpOptions } from './amqp.options.js';
 
 /**
  * The RabbitMQ transport (amqplib): a topic exchange for events and direct exchanges for

@@ -1,5 +1,5 @@
 import type { TlsOptions } from '@nats-io/transport-node';
-import { assertInteger } from '../../messages/assert-integer.js';
+import { assertInteger } from '../../primitives/assert-integer.js';
 import { InvalidOptionsError, InvalidTransportError } from '../../messages/errors.js';
 import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
 import { CredentialScrubber, maskUrl, showOnly } from '../shared/credentials.js';

@@ -3,7 +3,7 @@ import type { BindingTable } from './binding-table.js';
 import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';
-import type { ConnectionOptions } from './redis-transport.options.js';
+import type { ConnectionOptions } from './redis.options.js';
 import type { EntryDecoding } from './stream-entry.js';
 import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import type { CredentialScrubber } from '../shared/credentials.js';

@@ -1,7 +1,7 @@
-import { redisError } from './transport.error.js';
+import { redisError } from './redis.error.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BusLogger } from '../contract/transport.js';
-import type { ResolvedRedisOptions } from './redis-transport.options.js';
+import type { ResolvedRedisOptions } from './redis.options.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** A connection to Redis: a standalone client, or a cluster client from `createClient`. */

@@ -20,12 +20,12 @@ import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { BusScripts } from './redis-scripts.js';
-import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
+import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
 import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
 import { RedisTransportError } from '../shared/transport.error.js';
-import { redisError } from './transport.error.js';
+import { redisError } from './redis.error.js';
 
 /**
  * Resolves with `value` once the I/O that arrived with it has been handled. Redis answers the

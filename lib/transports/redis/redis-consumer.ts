@@ -1,4 +1,4 @@
-import { redisError } from './transport.error.js';
+import { redisError } from './redis.error.js';
 import { DuplicateHandlerError, InvalidOptionsError } from '../../messages/errors.js';
 import type { Binding, Consumer, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';

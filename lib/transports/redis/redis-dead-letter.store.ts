@@ -1,4 +1,4 @@
-import { redisError } from './transport.error.js';
+import { redisError } from './redis.error.js';
 import type { Codec } from '../../messages/codec.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
 import type { DeadLetterStore, TransportContext } from '../contract/transport.js';

@@ -1,6 +1,6 @@
 import type { Transport, TransportConnection, TransportContext, TransportServer } from '../contract/transport.js';
 import { RedisConnection } from './redis-connection.js';
-import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis-transport.options.js';
+import { resolveRedisOptions, type RedisTransportOptions, type ResolvedRedisOptions } from './redis.options.js';
 import { CredentialScrubber, serverOf, showOnly } from '../shared/credentials.js';
 
 /**

@@ -1,8 +1,7 @@
 import { afterAll, describe } from 'vitest';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { busContract } from '../bus.contract.js';
-import { flowContract } from '../flow.contract.js';
+import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
 import { deleteNamespaces, testNamespace } from './support/broker.js';
 import { holdBrokerLock } from './support/broker-lock.js';
 

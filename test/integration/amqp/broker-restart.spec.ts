@@ -4,7 +4,7 @@ import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
 import { AppTracker, until } from '../../support/bus-app.js';
 import { deleteNamespaces, rabbitmqctl, testNamespace } from './support/broker.js';
 import { holdBrokerLock } from './support/broker-lock.js';
-import { BusChild, type ChildReport } from './support/bus-child.js';
+import { BusChild, type ChildReport } from './support/child-processes.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 

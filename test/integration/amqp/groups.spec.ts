@@ -4,7 +4,7 @@ import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
 import { startBusApp, until, type BusApp } from '../../support/bus-app.js';
 import { deleteNamespaces, testNamespace } from './support/broker.js';
 import { holdBrokerLock } from './support/broker-lock.js';
-import { BusChild } from './support/bus-child.js';
+import { BusChild } from './support/child-processes.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
 

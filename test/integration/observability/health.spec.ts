@@ -1,7 +1,15 @@
 import { Injectable } from '@nestjs/common';
 import request from 'supertest';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandHandler, MemoryTransport, MessageBus, UnrecoverableError, type Transport, type TransportConnection } from 'nestjs-message-bus';
+import {
+  CommandHandler,
+  MemoryTransport,
+  MessageBus,
+  TransportUnresponsiveError,
+  UnrecoverableError,
+  type Transport,
+  type TransportConnection,
+} from 'nestjs-message-bus';
 import { MessageBusHealthIndicator } from 'nestjs-message-bus/health';
 import { until } from '../../support/bus-app.js';
 import { healthOptions, startHealthApp } from './health-app.js';
@@ -67,5 +75,38 @@ describe('MessageBusHealthIndicator', () => {
     const indicator = app.get(MessageBusHealthIndicator);
     await app.close();
     expect(await indicator.isHealthy('bus')).toMatchObject({ bus: { status: 'down', reason: expect.stringMatching(/not running/) } });
+  });
+});
+
+describe('the bus read API (what health, admin and metrics read)', () => {
+  const apps: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(apps.splice(0).map((app) => app.close()));
+  });
+
+  it('names the instance and transport, lists handlers with their sessions, and probes', async () => {
+    const app = await startHealthApp('memory://', [Failing]);
+    apps.push(app);
+    const bus = app.get(MessageBus);
+    expect(bus.transportName).toBe('memory');
+    expect(bus.instanceId).toMatch(/\S/);
+    const session = bus.session('read-api');
+    session.on('health.session', () => undefined);
+    expect(bus.handlers()).toEqual([
+      expect.objectContaining({ id: 'Failing.fail', kind: 'command', patterns: ['health.fail'], broadcast: false, circuit: null }),
+      expect.objectContaining({ kind: 'event', patterns: ['health.session'], broadcast: true, sessionId: 'read-api' }),
+    ]);
+    expect(bus.handlers()[0]).not.toHaveProperty('sessionId');
+    await expect(bus.probe()).resolves.toEqual({ running: true, latencyMs: 0, deadLetters: 0 });
+    await session.close();
+    expect(bus.handlers()).toHaveLength(1);
+  });
+
+  it('probe says not running after shutdown and rejects typed when the transport does not answer', async () => {
+    const app = await startHealthApp(new UnresponsiveTransport());
+    await expect(app.get(MessageBus).probe(50)).rejects.toBeInstanceOf(TransportUnresponsiveError);
+    await expect(app.get(MessageBus).probe(50)).rejects.toMatchObject({ code: 'TRANSPORT_UNRESPONSIVE' });
+    await app.close();
+    await expect(app.get(MessageBus).probe()).resolves.toEqual({ running: false });
   });
 });

@@ -3,7 +3,6 @@ import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MessageBusModule, TransportError } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
-import { engineOf } from '../../../lib/message-bus.js';
 import { CollectingLogger, startBusApp } from '../../support/bus-app.js';
 import { RedisServer, redisServerInstalled } from './support/redis-server.js';
 
@@ -40,7 +39,7 @@ describe.skipIf(!available)('redis: credentials', () => {
   it('the URL form picks the Redis transport; its logs never show the password', async () => {
     const app = await startBusApp({ transport: server.url, options: { serviceName: 'by-url' } });
     try {
-      expect(engineOf(app.bus).transportName).toBe('redis');
+      expect(app.bus.transportName).toBe('redis');
       await app.bus.publish('nobody.listens', {});
       expect(app.logger.lines.join('\n')).not.toContain(PASSWORD);
     } finally {

@@ -1,8 +1,7 @@
 import { afterAll, describe } from 'vitest';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
-import { busContract } from '../bus.contract.js';
-import { flowContract } from '../flow.contract.js';
+import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
 import { RedisNamespaces } from './support/redis-namespaces.js';
 
 const available = await brokerAvailable('Redis', REDIS_URL);

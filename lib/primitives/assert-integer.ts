@@ -1,4 +1,4 @@
-import { InvalidOptionsError, type MessageBusError } from './errors.js';
+import { InvalidOptionsError, type MessageBusError } from '../messages/errors.js';
 
 /** Throws (an `InvalidOptionsError` unless told otherwise) unless `value` is an integer in [min, max]. */
 export function assertInteger(

@@ -13,9 +13,9 @@ import {
   type Envelope,
   type MessageContext,
   type Transport,
-} from 'nestjs-message-bus';
-import { recordBus } from 'nestjs-message-bus/testing';
-import { AppTracker, deferred, until, type Deferred } from '../support/bus-app.js';
+} from '../../index.js';
+import { recordBus } from '../record-bus.js';
+import { AppTracker, deferred, until, type Deferred } from './bus-app.js';
 
 /** Makes a transport isolated from every other one it made (its own broker namespace). */
 export type TransportFactory = () => Transport;

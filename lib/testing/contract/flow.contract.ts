@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandHandler, EventHandler, QueryHandler, type MessageContext, type Transport } from 'nestjs-message-bus';
-import { recordBus } from 'nestjs-message-bus/testing';
-import { engineOf } from '../../lib/message-bus.js';
-import { AppTracker, deferred, until } from '../support/bus-app.js';
+import { CommandHandler, EventHandler, QueryHandler, type MessageContext, type Transport } from '../../index.js';
+import { engineOf } from '../../message-bus.js';
+import { recordBus } from '../record-bus.js';
+import { AppTracker, deferred, until } from './bus-app.js';
 import type { TransportFactory } from './bus.contract.js';
 
 @Injectable()

@@ -10,7 +10,7 @@ import {
   type Transport,
   type TransportConnection,
 } from 'nestjs-message-bus';
-import { AppTracker, deferred, startBusApp, until } from '../support/bus-app.js';
+import { AppTracker, deferred, startBusApp, until } from '../../support/bus-app.js';
 
 @Injectable()
 class Slow {

@@ -1,5 +1,5 @@
 import type { Cluster, Redis, RedisOptions } from 'ioredis';
-import { assertInteger } from '../../messages/assert-integer.js';
+import { assertInteger } from '../../primitives/assert-integer.js';
 import { InvalidTransportError } from '../../messages/errors.js';
 import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
 import { maskUrl, showOnly } from '../shared/credentials.js';

@@ -1,6 +1,5 @@
 import { MemoryTransport } from 'nestjs-message-bus';
-import { busContract } from './bus.contract.js';
-import { flowContract } from './flow.contract.js';
+import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
 
 busContract('memory', () => new MemoryTransport());
 flowContract('memory', () => new MemoryTransport());
