@@ -1,7 +1,7 @@
 import type { DynamicModule } from '@nestjs/common';
 import { ClientsModule } from '@nestjs/microservices';
 import request from 'supertest';
-import { lastValueFrom } from 'rxjs';
+import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Transport } from 'nestjs-message-bus';
 import { MessageBusClient, RpcRequestError } from 'nestjs-message-bus/microservices';
@@ -61,6 +61,7 @@ export function microservicesContract(name: string, newBroker: () => Broker): vo
       const { app, client: registered, seen } = await start(broker(), register(broker));
       const response = await request(app.getHttpServer()).get('/sum?numbers=5,6').expect(200);
       expect(response.text).toBe('11');
+      await expect(firstValueFrom(registered.status)).resolves.toBe('connected');
       await lastValueFrom(registered.emit('orders.created', { id: 3 }));
       await until(() => seen.events.length >= 3, 5000, 'three listeners');
       expect(seen.events.map((event) => event.listener).sort()).toEqual(['bus', 'math', 'shipping']);
