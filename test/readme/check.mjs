@@ -5,7 +5,7 @@
 // Nest and test/readme/fixtures.ts (the example app's own messages and services). A block right
 // after `<!-- readme-check: class-body -->` holds class members; `<!-- readme-check: skip -->`
 // leaves a block out. Usage: node test/readme/check.mjs (test/readme/readme.spec.ts runs it in `npm test`).
-import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,21 @@ const MARKER = /^<!--\s*readme-check:\s*(skip|class-body)\s*-->$/;
 
 /** The ```ts blocks of the README, with the line each starts on and its marker. */
 function readmeBlocks() {
-  const lines = readFileSync(join(root, 'README.md'), 'utf8').split('\n');
+  return pages().flatMap(pageBlocks);
+}
+
+/** The pages whose examples are checked, relative to the repository root. */
+function pages() {
+  const docs = readdirSync(join(root, 'docs'), { recursive: true })
+    .filter((file) => file.endsWith('.md'))
+    .map((file) => join('docs', file))
+    .sort();
+  return ['README.md', 'CONTRIBUTING.md', ...docs];
+}
+
+/** The ```ts blocks of one page. */
+function pageBlocks(page) {
+  const lines = readFileSync(join(root, page), 'utf8').split('\n');
   const blocks = [];
   for (let i = 0; i < lines.length; i++) {
     if (lines[i].trim() !== '```ts') continue;
@@ -26,7 +40,7 @@ function readmeBlocks() {
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end].trim() !== '```') end++;
-    blocks.push({ line: start + 1, marker, code: lines.slice(start, end).join('\n') });
+    blocks.push({ page, line: start + 1, marker, code: lines.slice(start, end).join('\n') });
     i = end;
   }
   return blocks;
@@ -65,12 +79,14 @@ function importableNames() {
     ['@nestjs/core'],
     ['@nestjs/terminus'],
     ['@nestjs/platform-ws'],
+    ['@nestjs/microservices'],
   ];
   const names = new Map([
     ['Cluster', { from: 'ioredis' }],
     ['IncomingMessage', { from: 'node:http' }],
     ['request', { from: 'supertest', isDefault: true }],
     ['expect', { from: 'vitest' }],
+    ['lastValueFrom', { from: 'rxjs' }],
   ]);
   const files = modules.map(([from, file]) => file ?? resolveTypes(from));
   const program = ts.createProgram(files, parsedOptions());
@@ -149,12 +165,14 @@ writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', privat
 const { names, program: exportsProgram } = importableNames();
 const blocks = readmeBlocks();
 const origins = new Map();
+const pageOf = new Map();
 let checked = 0;
 const files = [join(out, 'fixtures.ts')];
 for (const [index, block] of blocks.entries()) {
   if (block.marker === 'skip') continue;
   const file = `block-${String(index + 1).padStart(2, '0')}.ts`;
   const imports = importsFor(block.code, names);
+  pageOf.set(file, block.page);
   const [before, after] = block.marker === 'class-body'
     ? [[...imports, "import { ExampleMembers } from './fixtures.js';", 'export class Example extends ExampleMembers {'], ['}']]
     : [imports, ['export {};']];
@@ -177,7 +195,7 @@ if (diagnostics.length === 0) {
   // Point at README.md lines, not the generated files.
   const report = ts.formatDiagnostics(diagnostics, host).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
     const origin = origins.get(file);
-    return origin ? `README.md(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
+    return origin ? `${pageOf.get(file)}(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
   });
   console.error(report);
   console.error(`README examples: FAILED (${checked} ts blocks checked, ${skipped} skipped; the files are in build/readme-check/)`);

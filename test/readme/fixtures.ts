@@ -1,6 +1,6 @@
-// What the README's examples take as given: the application's own messages, DTOs, guards and
+// What the examples of the README and docs/ take as given: the application's own messages, DTOs, guards and
 // services. test/readme/check.mjs imports these into each example that uses one and does not declare it.
-import type { CallHandler, CanActivate, ExceptionFilter, INestApplication, NestInterceptor } from '@nestjs/common';
+import { Module, type CallHandler, type CanActivate, type ExceptionFilter, type INestApplication, type NestInterceptor } from '@nestjs/common';
 import { Topic, type BusMetrics, type DeadLetter, type MessageBus } from 'nestjs-message-bus';
 import type { Observable } from 'rxjs';
 
@@ -9,6 +9,15 @@ import type { Observable } from 'rxjs';
 @Topic('TTS.Finished') export class TtsFinished { constructor(readonly text: string) {} }
 @Topic('DB.GetMessages') export class GetMessages { constructor(readonly limit = 50) {} }
 
+@Topic('orders.placed') export class OrderPlaced { constructor(readonly orderId: string) {} }
+@Topic('payments.failed') export class PaymentFailed { constructor(readonly orderId: string) {} }
+@Topic('payments.timed-out') export class PaymentTimedOut { constructor(readonly orderId: string) {} }
+@Topic('orders.cancelled') export class OrderCancelled { constructor(readonly orderId: string) {} }
+
+/** The application's root module, as `nest new` names it. */
+@Module({}) export class AppModule {}
+
+export class Order { id!: string; }
 export class CreateOrderDto { sku!: string; quantity!: number; }
 export class ShipOrder { orderId!: string; }
 export class Payment { orderId!: string; amountCents!: number; }
