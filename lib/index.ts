@@ -40,10 +40,11 @@ export { SagaConflictError, SagaScopeError } from './sagas/saga.errors.js';
 
 // Messages and results
 export { MessageContext } from './messages/message-context.js';
-export type { Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';
+export type { DeliveryMode, Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';
 export type { CommandResult, QueryResult } from './messages/results.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';
-export { jsonCodec, type Codec } from './messages/codec.js';
+export { JsonCodec, jsonCodec, type Codec } from './messages/codec.js';
+export type { CodecRule } from './messages/codec-table.js';
 
 // Errors
 export {

@@ -1,5 +1,6 @@
 import type { Envelope } from '../messages/envelope.js';
 import { OverloadedError, toError } from '../messages/errors.js';
+import { quoted } from '../messages/inbound.js';
 import type { BusLogger, Delivery } from '../transports/contract/transport.js';
 import type { BusCounters } from './bus-stats.js';
 import type { BackpressureStrategy } from './engine-options.js';
@@ -43,10 +44,6 @@ export class Dispatcher {
   private readonly finishOne = (): void => {
     this.running -= 1;
     this.drain();
-  };
-  private readonly finishOneWithError = (error: unknown): void => {
-    this.options.logger.error(`Dispatch failed: ${toError(error).message}`, toError(error).stack);
-    this.finishOne();
   };
 
   /** Set when metrics are installed. */
@@ -145,9 +142,23 @@ export class Dispatcher {
       this.running += 1;
       const pending = this.process(delivery);
       if (pending === undefined) this.running -= 1;
-      else pending.then(this.finishOne, this.finishOneWithError);
+      else pending.then(this.finishOne, (error: unknown) => this.dispatchFailed(delivery, error));
     }
     if (this.isIdle()) this.idleWaiters.splice(0).forEach((resolve) => resolve());
+  }
+
+  /**
+   * Settling the message failed (its retry or reply could not be published, a store refused):
+   * the broker gets it back rather than it staying held for good. RabbitMQ moves it to the
+   * queue's dead letters; Redis redelivers it after the visibility timeout, as another attempt.
+   */
+  private dispatchFailed(delivery: Delivery, thrown: unknown): void {
+    const error = toError(thrown);
+    const { topic, id } = delivery.envelope;
+    this.options.logger.error(`Dispatch of ${quoted(topic)} (id=${quoted(id)}) failed: ${error.message}; released to the broker`, error.stack);
+    if (delivery.release !== undefined) delivery.release();
+    else void Promise.resolve(delivery.ack()).catch(() => undefined);
+    this.finishOne();
   }
 
   private admitBlocked(): void {

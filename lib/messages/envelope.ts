@@ -68,7 +68,16 @@ export interface PublishOptions {
   correlationId?: string;
   sessionId?: string;
   origin?: MessageOrigin;
+  /**
+   * Events only. `durable` (default): through the groups' queues, at least once, retried.
+   * `realtime`: to the `delivery: 'realtime'` handlers of every live instance, at most once,
+   * never retried; `publish` then resolves how many instances received it. `both`: each way once.
+   */
+  delivery?: DeliveryMode;
 }
+
+/** How an event travels: see `PublishOptions.delivery`. @publicApi */
+export type DeliveryMode = 'durable' | 'realtime' | 'both';
 
 /** Options of `request` and `execute`. @publicApi */
 export interface RequestOptions extends PublishOptions {

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { showOnly } from '../transports/shared/credentials.js';
 import type { SagaStore, StoredSaga } from './saga-store.js';
 
 // Compare-and-set in one script: write (or delete) only while the stored version is the expected one.
@@ -24,7 +25,10 @@ export class RedisSagaStore implements SagaStore {
   constructor(
     private readonly redis: Redis | Cluster,
     private readonly prefix = 'bus:saga:',
-  ) {}
+  ) {
+    // The given client holds the password among its options: show the prefix only.
+    showOnly(this, () => `RedisSagaStore { prefix: '${prefix}' }`);
+  }
 
   async load(sagaName: string, sagaId: string): Promise<StoredSaga | undefined> {
     const [version, data] = await this.redis.hmget(this.keyOf(sagaName, sagaId), 'v', 'd');

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandHandler, EventHandler, QueryHandler, type MessageContext, type Transport } from '../../index.js';
+import { CommandHandler, EventHandler, QueryHandler, type BusOptions, type MessageContext, type Transport } from '../../index.js';
 import { engineOf } from '../../message-bus.js';
 import { recordBus } from '../record-bus.js';
 import { AppTracker, deferred, until } from './bus-app.js';
@@ -76,13 +76,13 @@ class Idempotent {
   }
 }
 
-/** Flow control every transport must honour; run once per transport. */
-export function flowContract(name: string, makeTransport: TransportFactory): void {
+/** Flow control every transport must honour; run once per transport, and once per codec (`moduleOptions`). */
+export function flowContract(name: string, makeTransport: TransportFactory, moduleOptions: BusOptions = {}): void {
   describe(`flow control on ${name}`, () => {
     const apps = new AppTracker();
     afterEach(() => apps.closeAll());
     const start = (providers: unknown[], options = {}, transport: Transport = makeTransport()) =>
-      apps.start({ transport, providers: providers as never[], options });
+      apps.start({ transport, providers: providers as never[], options: { ...moduleOptions, ...options } });
 
     it('a circuit opens after consecutive failures, answers CIRCUIT_OPEN, holds messages, half-opens and closes', async () => {
       const app = await start([Flaky]);

@@ -66,7 +66,11 @@ class MemoryGroup {
   private readonly delayed = new Map<NodeJS.Timeout, Envelope>();
   private next = 0;
 
-  constructor(readonly name: string) {}
+  constructor(
+    readonly name: string,
+    /** Takes realtime messages only (one instance's realtime handlers). */
+    readonly realtime: boolean,
+  ) {}
 
   get draining(): boolean {
     return this.consumers.length > 0 && this.consumers.every((consumer) => consumer.stopping);
@@ -127,6 +131,10 @@ class MemoryConnection implements TransportConnection {
     return this.transport.route(envelope, delayMs ?? 0, this.context.maxPayloadBytes);
   }
 
+  publishRealtime(envelope: Envelope): number {
+    return this.transport.routeRealtime(envelope, this.context.maxPayloadBytes);
+  }
+
   consume(subscription: GroupSubscription, handler: DeliveryHandler): Consumer {
     const consumer = this.transport.attach(subscription, handler);
     this.consumers.push(consumer);
@@ -173,6 +181,8 @@ export class MemoryTransport implements Transport {
     command: new TopicTrie(),
     query: new TopicTrie(),
   };
+  // Realtime groups, apart: durable publishing never reaches them, realtime publishing nothing else.
+  private readonly realtimeRoutes = new TopicTrie<MemoryGroup>();
   // Commands and queries have one owner group per topic.
   private readonly owners = new Map<string, MemoryGroup>();
   private readonly replyEndpoints = new Map<string, (reply: Reply) => void>();
@@ -200,6 +210,17 @@ export class MemoryTransport implements Transport {
     return waiting ? Promise.all(waiting).then(() => groups.length) : groups.length;
   }
 
+  /**
+   * @internal At most once, to each realtime group bound to the topic, without waiting: a full
+   * queue may drop it (the bus counts that), nothing retries it. Returns how many instances got it.
+   */
+  routeRealtime(envelope: Envelope, maxPayloadBytes: number): number {
+    if (exceedsJsonSize(envelope.payload, maxPayloadBytes)) throw new PayloadTooLargeError(envelope.topic, maxPayloadBytes);
+    const groups = this.realtimeRoutes.match(envelope.topic);
+    for (const group of groups) void group.deliver(envelope);
+    return groups.length;
+  }
+
   /** @internal */
   schedule(groupName: string, envelope: Envelope, delayMs: number): void {
     this.groups.get(groupName)?.deliverLater(envelope, delayMs);
@@ -218,7 +239,7 @@ export class MemoryTransport implements Transport {
   /** @internal */
   attach(subscription: GroupSubscription, handler: DeliveryHandler): MemoryConsumer {
     let group = this.groups.get(subscription.group);
-    if (!group) this.groups.set(subscription.group, (group = new MemoryGroup(subscription.group)));
+    if (!group) this.groups.set(subscription.group, (group = new MemoryGroup(subscription.group, subscription.realtime === true)));
     const consumer = new MemoryConsumer(this, group, handler);
     group.consumers.push(consumer);
     try {
@@ -253,7 +274,7 @@ export class MemoryTransport implements Transport {
         }
         this.owners.set(key, group);
       }
-      this.routes[binding.kind].add(binding.pattern, group);
+      this.routesOf(group, binding.kind).add(binding.pattern, group);
     }
     group.bindings.set(key, count + 1);
   }
@@ -267,8 +288,12 @@ export class MemoryTransport implements Transport {
       return;
     }
     group.bindings.delete(key);
-    this.routes[binding.kind].remove(binding.pattern, group);
+    this.routesOf(group, binding.kind).remove(binding.pattern, group);
     if (this.owners.get(key) === group) this.owners.delete(key);
+  }
+
+  private routesOf(group: MemoryGroup, kind: MessageKind): TopicTrie<MemoryGroup> {
+    return group.realtime ? this.realtimeRoutes : this.routes[kind];
   }
 
   /** @internal The shared store, reporting evictions to the connection that caused them. */

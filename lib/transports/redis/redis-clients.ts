@@ -2,7 +2,7 @@ import { redisError } from './redis.error.js';
 import { Redis, type Cluster, type RedisOptions } from 'ioredis';
 import type { BusLogger } from '../contract/transport.js';
 import type { ResolvedRedisOptions } from './redis.options.js';
-import type { CredentialScrubber } from '../shared/credentials.js';
+import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
 
 /** A connection to Redis: a standalone client, or a cluster client from `createClient`. */
 export type RedisClient = Redis | Cluster;
@@ -28,7 +28,8 @@ export class RedisClients {
   create(role: ClientRole): RedisClient {
     const client = this.options.createClient?.() ?? new Redis(this.options.url, this.clientOptions(role));
     this.watch(client, role);
-    return client;
+    // Whatever holds a client (a store, a reader) must not show the password it keeps in its options.
+    return showOnly(client, () => `${client.constructor.name} { role: '${role}', url: '${this.scrubber.maskedUrl}' }`);
   }
 
   /** Resolves once `client` is connected; rejects after `connectTimeoutMs` with a scrubbed error. */

@@ -1,4 +1,5 @@
 import type { Cluster, Redis } from 'ioredis';
+import { showOnly } from '../shared/credentials.js';
 import type { ClaimResult, IdempotencyStore } from '../contract/idempotency-store.js';
 
 // One round trip: claim the key unless someone holds it, and if so say whether that run is done.
@@ -22,7 +23,10 @@ export class RedisIdempotencyStore implements IdempotencyStore {
     private readonly redis: Redis | Cluster,
     /** Key prefix; give it a hash tag (`{bus}:once:`) to keep the keys in one Cluster slot. */
     private readonly prefix = 'bus:once:',
-  ) {}
+  ) {
+    // Its client may be the transport's own, whose options hold the password.
+    showOnly(this, () => `RedisIdempotencyStore { prefix: '${prefix}' }`);
+  }
 
   async claim(key: string, claimTtlMs: number): Promise<ClaimResult> {
     return (await this.redis.eval(CLAIM, 1, this.prefix + key, claimTtlMs)) as ClaimResult;
