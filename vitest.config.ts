@@ -25,6 +25,8 @@ export default defineConfig({
       // One RabbitMQ spec file at a time: one restarts the broker, others measure timings.
       { extends: true, test: { name: 'rabbitmq', include: rabbitmqSpecs, fileParallelism: false } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
+      // README.md's ts blocks under the Nest CLI template's compiler options (one tsc run).
+      { extends: true, test: { name: 'readme', include: ['test/readme/**/*.spec.ts'] } },
     ],
   },
 });
