@@ -7,7 +7,7 @@ import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbo
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames } from './amqp-names.js';
-import { EnvelopeHeaders } from '../shared/envelope-headers.js';
+import { EnvelopeHeaders, envelopeHeaderFields } from '../shared/envelope-headers.js';
 
 // What the broker adds when it dead-letters, redelivers, federates or shovels a message.
 const BROKER_HEADER = /^(?:x-death$|x-first-death-|x-last-death-|x-delivery-count$|x-received-from$|x-shovelled)/;
@@ -120,17 +120,9 @@ export class EnvelopeMapping {
         contentType: properties.contentType,
         headers,
         id: wireId,
-        kind: wire[EnvelopeHeaders.kind],
+        ...envelopeHeaderFields(wire),
         correlationId: wire[EnvelopeHeaders.correlationId] ?? (replyTo === undefined ? correlationId : undefined),
-        causationId: wire[EnvelopeHeaders.causationId],
-        sessionId: wire[EnvelopeHeaders.sessionId],
         replyTo,
-        timestamp: wire[EnvelopeHeaders.timestamp],
-        origin: wire[EnvelopeHeaders.origin],
-        priority: wire[EnvelopeHeaders.priority],
-        deadline: wire[EnvelopeHeaders.deadline],
-        attempt: wire[EnvelopeHeaders.attempt],
-        maxAttempts: wire[EnvelopeHeaders.maxAttempts],
       },
       {
         id: wireId ?? newMessageId(),

@@ -6,7 +6,7 @@ import { DEFAULT_PRIORITY, type Envelope, type MessageKind } from '../../message
 import { PayloadTooLargeError } from '../../messages/errors.js';
 import { inboundHeaders, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
 import type { QueryResult } from '../../messages/results.js';
-import { DeadLetterHeaders, EnvelopeHeaders, isDeadLetterReason } from '../shared/envelope-headers.js';
+import { DeadLetterHeaders, EnvelopeHeaders, envelopeHeaderFields, isDeadLetterReason } from '../shared/envelope-headers.js';
 
 /** Headers of the NATS mapping next to the shared envelope ones: what AMQP keeps in properties. */
 export const NatsHeaders = {
@@ -97,17 +97,8 @@ export class NatsEnvelopeMapping {
         payload: body,
         headers,
         id,
-        kind: wire[NatsHeaders.kind],
-        correlationId: wire[NatsHeaders.correlationId],
-        causationId: wire[NatsHeaders.causationId],
-        sessionId: wire[NatsHeaders.sessionId],
+        ...envelopeHeaderFields(wire),
         replyTo: wire[NatsHeaders.replyTo] ?? (message.reply || undefined),
-        timestamp: wire[NatsHeaders.timestamp],
-        origin: wire[NatsHeaders.origin],
-        priority: wire[NatsHeaders.priority],
-        deadline: wire[NatsHeaders.deadline],
-        attempt: wire[NatsHeaders.attempt],
-        maxAttempts: wire[NatsHeaders.maxAttempts],
         contentType: wire[NatsHeaders.contentType],
       },
       {

@@ -19,6 +19,22 @@ export const EnvelopeHeaders = {
   timestamp: 'x-bus-timestamp',
 } as const;
 
+/** The envelope fields a message's headers carry, as `normalizeInbound` takes them (it checks each). */
+export function envelopeHeaderFields(wire: Readonly<Record<string, unknown>>) {
+  return {
+    kind: wire[EnvelopeHeaders.kind],
+    correlationId: wire[EnvelopeHeaders.correlationId],
+    causationId: wire[EnvelopeHeaders.causationId],
+    sessionId: wire[EnvelopeHeaders.sessionId],
+    timestamp: wire[EnvelopeHeaders.timestamp],
+    origin: wire[EnvelopeHeaders.origin],
+    priority: wire[EnvelopeHeaders.priority],
+    deadline: wire[EnvelopeHeaders.deadline],
+    attempt: wire[EnvelopeHeaders.attempt],
+    maxAttempts: wire[EnvelopeHeaders.maxAttempts],
+  };
+}
+
 /** Headers carrying a dead letter's own fields, next to the envelope's, on RabbitMQ and NATS. */
 export const DeadLetterHeaders = {
   id: 'x-bus-dead-letter-id',
