@@ -2,7 +2,7 @@
 export { MessageBusModule } from './message-bus.module.js';
 export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
-export type { BackpressureStrategy, CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
+export type { BackpressureStrategy, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
 export type { BusPublisher } from './messages/bus-publisher.js';
 export type { BusProbe } from './dispatch/bus-engine.js';
@@ -21,7 +21,6 @@ export type { BatchOptions } from './dispatch/batch-buffer.js';
 export type { CircuitBreakerOptions, CircuitState } from './dispatch/circuit-breaker.js';
 export { MemoryIdempotencyStore } from './dispatch/idempotency.js';
 export { currentIdempotencyKey } from './dispatch/idempotency-scope.js';
-export type { ClaimResult, IdempotencyStore } from './transports/contract/idempotency-store.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
 export { Topic, type JsonSchema, type TopicOptions } from './messages/topic.decorator.js';
 export { MessageCtx, Payload } from './nest/message-params.decorator.js';
