@@ -3,6 +3,9 @@ import { defineConfig } from 'vitest/config';
 
 const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
 
+// The fault project joins only when asked for (`npm run test:faults`), so `vitest run` leaves it out.
+const faults = process.env.BUS_FAULTS === '1';
+
 const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
 
 export default defineConfig({
@@ -26,7 +29,7 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // test/faults/ brings a project of its own.
+    // test/faults/ is a project of its own, run by `npm run test:faults` only (see .ci/run).
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.spec.ts'] } },
       {
@@ -40,6 +43,8 @@ export default defineConfig({
       // One RabbitMQ spec file at a time: one restarts the broker, others measure timings.
       { extends: true, test: { name: 'rabbitmq', include: rabbitmqSpecs, fileParallelism: false } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
+      // One fault at a time: they kill processes and brokers and count every message.
+      ...(faults ? [{ extends: true, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
     ],
   },
 });

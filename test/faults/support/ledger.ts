@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MessageBusError } from 'nestjs-message-bus';
 import type { HandledLine } from './fault-protocol.js';
 
@@ -21,8 +21,6 @@ export interface FaultFigures {
   rssGrowthMb: number;
   notes?: string;
 }
-
-const RESULTS: FaultFigures[] = [];
 
 /**
  * The Jepsen total-queue accounting of a fault run: every id sent is attempted, then
@@ -106,16 +104,13 @@ export class Ledger {
   }
 }
 
-/** Prints a run's figures and keeps them for the summary written after the suite. */
-export function record(figures: FaultFigures): void {
-  RESULTS.push(figures);
-  const shown = Object.entries(figures)
-    .filter(([key, value]) => key !== 'fault' && key !== 'transport' && value !== undefined)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(' ');
-  console.log(`[fault ${figures.fault} ${figures.transport}] ${shown}`);
-}
+// Where every run's figures are appended, one JSON line each: docs/reliability.md quotes them.
+const FIGURES_FILE = 'build/faults/figures.jsonl';
 
-export function recordedFigures(): readonly FaultFigures[] {
-  return RESULTS;
+/** Prints a run's figures as one JSON line and appends it to build/faults/figures.jsonl. */
+export function record(figures: FaultFigures): void {
+  const line = JSON.stringify({ ...figures, at: new Date().toISOString() });
+  console.log(`[fault] ${line}`);
+  mkdirSync(dirname(FIGURES_FILE), { recursive: true });
+  appendFileSync(FIGURES_FILE, `${line}\n`);
 }
