@@ -44,7 +44,7 @@ export default defineConfig({
       { extends: true, test: { name: 'rabbitmq', include: rabbitmqSpecs, fileParallelism: false } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
       // One fault at a time: they kill processes and brokers and count every message.
-      ...(faults ? [{ extends: true, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
+      ...(faults ? [{ extends: true as const, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
     ],
   },
 });
