@@ -1,6 +1,6 @@
 // One bus application in its own process for the fault suite (launched through
-// test/integration/amqp/fixtures/run-fixture.mjs). Every handled message is appended to a JSONL
-// log with appendFileSync before the handler returns: the line reaches the kernel, so it
+// test/integration/amqp/fixtures/run-fixture.mjs). Every message is appended to a JSONL log with
+// appendFileSync when its handler starts and again before it returns: each line reaches the kernel, so it
 // survives a kill -9 of this process, and the parent's ledger reads it as the truth.
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
@@ -17,11 +17,15 @@ const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig
 class FaultWorker {
   @CommandHandler('fault.work')
   async work(payload: FaultWork, context: MessageContext) {
-    const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt };
-    appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+    const log = (done: boolean) => {
+      const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done };
+      appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+    };
+    log(false);
     // A poison message: the process dies mid-handler, every time it gets it.
     if (payload.poison) process.exit(1);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
+    log(true);
   }
 
   @QueryHandler('fault.echo')

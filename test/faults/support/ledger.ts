@@ -57,8 +57,8 @@ export class Ledger {
     }
   }
 
-  /** Every handled line the children wrote so far. */
-  handledLines(): HandledLine[] {
+  /** Every line the children wrote so far: handlers started and handlers done. */
+  lines(): HandledLine[] {
     if (!existsSync(this.logDir)) return [];
     return readdirSync(this.logDir)
       .filter((file) => file.endsWith('.jsonl'))
@@ -68,6 +68,11 @@ export class Ledger {
           .filter((line) => line.length > 0)
           .map((line) => JSON.parse(line) as HandledLine),
       );
+  }
+
+  /** The lines of handlers that returned: a message counts as handled only then. */
+  handledLines(): HandledLine[] {
+    return this.lines().filter((line) => line.done);
   }
 
   handledIds(): Set<string> {
