@@ -13,24 +13,27 @@ import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
 
+function log(payload: FaultWork, context: MessageContext, done: boolean): void {
+  const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
+  appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+}
+
 @Injectable()
 class FaultWorker {
   @CommandHandler('fault.work')
   async work(payload: FaultWork, context: MessageContext) {
-    const log = (done: boolean) => {
-      const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done };
-      appendFileSync(config.log, `${JSON.stringify(line)}\n`);
-    };
-    log(false);
+    log(payload, context, false);
     // A poison message: the process dies mid-handler, every time it gets it.
     if (payload.poison) process.exit(1);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(true);
+    log(payload, context, true);
   }
 
   @QueryHandler('fault.echo')
-  async echo(payload: FaultWork) {
+  async echo(payload: FaultWork, context: MessageContext) {
+    log(payload, context, false);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
+    log(payload, context, true);
     return { id: payload.id, pid: process.pid };
   }
 }

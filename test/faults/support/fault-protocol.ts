@@ -26,4 +26,6 @@ export interface HandledLine {
   pid: number;
   attempt: number;
   done: boolean;
+  /** Epoch ms of the line. */
+  at: number;
 }

@@ -75,6 +75,12 @@ export class Ledger {
     return this.lines().filter((line) => line.done);
   }
 
+  /** Ms from `since` to the first message handled after it (undefined while none was). */
+  firstHandledAfter(since: number): number | undefined {
+    const first = Math.min(...this.handledLines().filter((line) => line.at >= since).map((line) => line.at));
+    return Number.isFinite(first) ? first - since : undefined;
+  }
+
   handledIds(): Set<string> {
     return new Set(this.handledLines().map((line) => line.id));
   }
