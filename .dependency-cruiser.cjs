@@ -14,10 +14,10 @@ module.exports = {
     },
     {
       name: 'dispatch-knows-no-broker',
-      comment: 'dispatch/ runs on the transport contract only, and knows no Nest.',
+      comment: 'dispatch/ runs on the transport contract only (not even the broker-shared parts), and knows no Nest.',
       severity: 'error',
       from: { path: '^lib/dispatch/' },
-      to: { path: [BROKERS, '^lib/nest/', '^lib/(admin|health|metrics|websocket|microservices|sagas|postgres|testing)/', '^node_modules/@nestjs/', '^lib/message-bus'] },
+      to: { path: [BROKERS, '^lib/transports/shared/', '^lib/nest/', '^lib/(admin|health|metrics|websocket|microservices|sagas|postgres|testing)/', '^node_modules/@nestjs/', '^lib/message-bus'] },
     },
     {
       name: 'transports-know-no-dispatch-or-nest',

@@ -1,31 +1,16 @@
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { libAliases } from './tools/lib-aliases.mjs';
 
 const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
 
 // The fault project joins only when asked for (`npm run test:faults`), so `vitest run` leaves it out.
 const faults = process.env.BUS_FAULTS === '1';
 
-const lib = (path: string) => fileURLToPath(new URL(`./lib/${path}`, import.meta.url));
-
 export default defineConfig({
   // Nest's DI reads constructor types from decorator metadata, which the default transform drops.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
-  resolve: {
-    alias: [
-      { find: /^nestjs-message-bus\/testing$/, replacement: lib('testing/index.ts') },
-      { find: /^nestjs-message-bus\/testing\/contract$/, replacement: lib('testing/contract/index.ts') },
-      { find: /^nestjs-message-bus\/health$/, replacement: lib('health/index.ts') },
-      { find: /^nestjs-message-bus\/websocket$/, replacement: lib('websocket/index.ts') },
-      { find: /^nestjs-message-bus\/admin$/, replacement: lib('admin/index.ts') },
-      { find: /^nestjs-message-bus\/microservices$/, replacement: lib('microservices/index.ts') },
-      { find: /^nestjs-message-bus\/transport$/, replacement: lib('transports/contract/index.ts') },
-      { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
-      { find: /^nestjs-message-bus\/postgres$/, replacement: lib('postgres/index.ts') },
-      { find: /^nestjs-message-bus\/amqp$/, replacement: lib('transports/amqp/index.ts') },
-      { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },
-    ],
-  },
+  resolve: { alias: libAliases(fileURLToPath(new URL('.', import.meta.url))) },
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
@@ -43,6 +28,8 @@ export default defineConfig({
       // One RabbitMQ spec file at a time: one restarts the broker, others measure timings.
       { extends: true, test: { name: 'rabbitmq', include: rabbitmqSpecs, fileParallelism: false } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
+      // README.md's ts blocks under the Nest CLI template's compiler options (one tsc run).
+      { extends: true, test: { name: 'readme', include: ['test/readme/**/*.spec.ts'] } },
       // One fault at a time: they kill processes and brokers and count every message.
       ...(faults ? [{ extends: true as const, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
     ],

@@ -4,7 +4,7 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { acquireRabbitmqLock, releaseRabbitmqLock } from '../test/support/rabbitmq-lock.js';
-import { AMQP_URL, REDIS_URL } from './peers/brokers.js';
+import { AMQP_URL, NATS_URL, natsStreamOf, REDIS_URL } from './peers/brokers.js';
 
 const run = promisify(execFile);
 
@@ -84,4 +84,23 @@ export async function withRabbitLock<T>(work: () => Promise<T>): Promise<T> {
   } finally {
     await releaseRabbitmqLock();
   }
+}
+
+/** Deletes the NATS streams (and the bus's buckets, `KV_<stream>_bindings`) of the run's jobs; returns how many. */
+export async function sweepNats(namespace: string): Promise<number> {
+  const { connect } = await import('@nats-io/transport-node');
+  const { jetstreamManager } = await import('@nats-io/jetstream');
+  const nc = await connect({ servers: NATS_URL });
+  const prefix = natsStreamOf(namespace);
+  let deleted = 0;
+  try {
+    const jsm = await jetstreamManager(nc);
+    for await (const name of jsm.streams.names()) {
+      if (!name.startsWith(prefix) && !name.startsWith(`KV_${prefix}`)) continue;
+      if (await jsm.streams.delete(name)) deleted += 1;
+    }
+  } finally {
+    await nc.close();
+  }
+  return deleted;
 }

@@ -1,5 +1,6 @@
 import type { PeerId } from './peers/peers.js';
 import type { Backpressure, EventHandlerVariant, EventWorkload } from './peers/peer.js';
+import { codecScenario } from './scenarios/codec.scenario.js';
 import { floodScenario } from './scenarios/flood.scenario.js';
 import { oneWayScenario } from './scenarios/one-way.scenario.js';
 import { latencyScenario, throughputScenario } from './scenarios/round-trip.scenario.js';
@@ -33,13 +34,26 @@ const sends = (id: string, idempotent: boolean, prefill?: number) =>
 const IDEMPOTENCY_PREFILL = 110_000;
 
 /** Events, sends and requests on one broker: nestjs-message-bus, the raw client, the peer library. */
-function brokerScenarios(broker: 'redis' | 'amqp', peers: readonly PeerId[]): Scenario[] {
+function brokerScenarios(broker: 'redis' | 'amqp' | 'nats', peers: readonly PeerId[]): Scenario[] {
   const common = { peers, window: BROKER_WINDOW, confirmed: true, cpuBound: false, budgetScale: BROKER_BUDGET_SCALE };
   return [
     oneWayScenario({ id: `${broker}.events.w1000`, ...common, messages: { kind: 'events', workload: { handlers: 1, noise: 0, topics: 'fixed', variant: 'plain' } } }),
     oneWayScenario({ id: `${broker}.send.w1000`, ...common, messages: { kind: 'sends', workload: { idempotent: false } } }),
     latencyScenario({ id: `${broker}.request`, kind: 'queries', peers, cpuBound: false, budgetScale: BROKER_BUDGET_SCALE }),
   ];
+}
+
+/** Realtime (pub/sub) against durable (streams) delivery of events on Redis, on nestjs-message-bus alone. */
+function deliveryScenarios(): Scenario[] {
+  const common = { peers: ['bus-redis'] as const, cpuBound: false, budgetScale: BROKER_BUDGET_SCALE };
+  const workload = (variant: EventHandlerVariant) => ({ handlers: 1, noise: 0, topics: 'fixed' as const, variant });
+  return (['plain', 'realtime'] as const).flatMap((variant) => {
+    const mode = variant === 'plain' ? 'durable' : 'realtime';
+    return [
+      latencyScenario({ id: `redis.delivery.${mode}.latency`, kind: { events: workload(variant) }, ...common }),
+      oneWayScenario({ id: `redis.delivery.${mode}.w1000`, window: BROKER_WINDOW, confirmed: true, messages: { kind: 'events', workload: workload(variant) }, ...common }),
+    ];
+  });
 }
 
 const flood = (backpressure: Backpressure) => floodScenario({ id: `flood.${backpressure}`, peers: ['bus-memory'], backpressure, messages: FLOOD_MESSAGES });
@@ -64,7 +78,10 @@ export const SCENARIOS: readonly Scenario[] = [
   sends('cost.send', false),
   sends('cost.send.idempotent', true, IDEMPOTENCY_PREFILL),
   ...brokerScenarios('redis', ['bus-redis', 'ioredis', 'bullmq']),
+  ...deliveryScenarios(),
   ...brokerScenarios('amqp', ['bus-amqp', 'amqplib', 'golevelup']),
+  ...brokerScenarios('nats', ['bus-nats', 'nats']),
+  ...(['json', 'msgpack', 'protobuf'] as const).flatMap((codec) => [codecScenario(codec, 1024), codecScenario(codec, 32 * 1024)]),
   flood('block'),
   flood('reject-new'),
   flood('drop-oldest'),

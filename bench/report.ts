@@ -11,7 +11,7 @@ export interface MetricRef {
 /** Throughputs are better higher; times and cost ratios better lower. */
 export type Unit = 'perSecond' | 'us' | 'ns' | 'ratio';
 
-/** Every bound given must hold for the subject: `speedup` is the minimum speed-up over the peer library. */
+/** Every bound given must hold for the subject: `speedup` is the minimum speed-up over the peer library (the raw client when there is none). */
 export interface Target {
   speedup?: number;
   min?: number;
@@ -165,8 +165,10 @@ function evaluateComparison(table: ComparisonTable, results: Results): Evaluated
     const peer = valueOf(results, row, table.peer);
     const toRaw = speedup(row, subject, raw);
     const toPeer = speedup(row, subject, peer);
-    const target = row.target ? describeTarget(row.target, row.unit, table.peer) : undefined;
-    const met = row.target ? meets(row.target, subject, toPeer) : undefined;
+    // Without a peer library (NATS), targets are against the raw client.
+    const against = table.peer ?? table.raw;
+    const target = row.target ? describeTarget(row.target, row.unit, against) : undefined;
+    const met = row.target ? meets(row.target, subject, table.peer === undefined ? toRaw : toPeer) : undefined;
     const absent = (peerId: PeerId | undefined, value: number | undefined) => (peerId === undefined ? '—' : format(value, row.unit));
     return {
       cells: [

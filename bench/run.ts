@@ -4,9 +4,10 @@
 //   node --expose-gc build/bench/run.js [id-filter...]
 //   BENCH_REPETITIONS=3 BENCH_WARMUP_MS=250 BENCH_MEASURE_MS=700 BENCH_FLOOD_MESSAGES=1000000
 import os from 'node:os';
-import { runNamespace, sweepAmqp, sweepRedis } from './broker-state.js';
+import { runNamespace, sweepAmqp, sweepNats, sweepRedis } from './broker-state.js';
 import { prepareIsolated } from './isolated-setup.js';
 import { JobRunner, planJobs } from './jobs.js';
+import { natsStreamOf } from './peers/brokers.js';
 import { brokerOf, type Broker } from './peers/peers.js';
 import type { Budget } from './protocol.js';
 import { SCENARIOS, scenarioById } from './registry.js';
@@ -69,6 +70,12 @@ if (brokers.has('amqp')) {
       for (const name of left) runner.warnings.push(`RabbitMQ: ${name} left behind`);
     },
     (error: unknown) => runner.warnings.push(`RabbitMQ queues and exchanges under ${namespace} could not be deleted: ${String(error)}`),
+  );
+}
+if (brokers.has('nats')) {
+  await sweepNats(namespace).then(
+    (deleted) => console.log(`NATS: deleted ${deleted} streams under ${natsStreamOf(namespace)}`),
+    (error: unknown) => runner.warnings.push(`NATS streams under ${namespace} could not be deleted: ${String(error)}`),
   );
 }
 

@@ -29,7 +29,7 @@ function headline(subject: PeerId, suffix: string): Row[] {
 }
 
 /** The three broker scenarios of `broker` (see registry.ts). */
-function brokerRows(broker: 'redis' | 'amqp', publish: string): Row[] {
+function brokerRows(broker: 'redis' | 'amqp' | 'nats', publish: string): Row[] {
   return [
     row(`events/s publish→handled, 1 handler, W=1000 ${publish}`, 'perSecond', ref(`${broker}.events.w1000`, 'perSecond')),
     row(`commands/s send→handled, W=1000 ${publish}`, 'perSecond', ref(`${broker}.send.w1000`, 'perSecond')),
@@ -87,6 +87,40 @@ export const TABLES: readonly Table[] = [
     raw: 'amqplib',
     peer: 'golevelup',
     rows: brokerRows('amqp', '(publisher confirms)'),
+  },
+  {
+    kind: 'comparison',
+    title: 'NATS JetStream: nestjs-message-bus vs the raw nats client (publish with ack, pull consumer, explicit ack)',
+    subject: 'bus-nats',
+    raw: 'nats',
+    rows: [
+      row('events/s publish→handled, 1 handler, W=1000 (JetStream ack)', 'perSecond', ref('nats.events.w1000', 'perSecond'), { speedup: 0.7 }),
+      row('commands/s send→handled, W=1000 (JetStream ack)', 'perSecond', ref('nats.send.w1000', 'perSecond'), { speedup: 0.7 }),
+      // p50 at most 1.3x the raw client's: a speed-up of at least 1 / 1.3.
+      row('request round trip p50', 'us', ref('nats.request', 'p50Us'), { speedup: 0.77 }),
+      row('request round trip p99', 'us', ref('nats.request', 'p99Us')),
+      row('requests/s, one caller', 'perSecond', ref('nats.request', 'perSecond')),
+    ],
+  },
+  {
+    kind: 'comparison',
+    title: 'Codecs: encode + screen + decode per message (no transport)',
+    subject: 'bus-memory',
+    rows: (['json', 'msgpack', 'protobuf'] as const).flatMap((codec) =>
+      ['1k', '32k'].flatMap((size) => [
+        row(`${codec}, ${size.toUpperCase().replace('K', ' KB')} record: ns/message`, 'ns', ref(`codec.${codec}.${size}`, 'nsPerMessage')),
+      ]),
+    ),
+  },
+  {
+    kind: 'comparison',
+    title: 'Redis: realtime (pub/sub) vs durable (streams) events, publish→handled',
+    subject: 'bus-redis',
+    rows: (['durable', 'realtime'] as const).flatMap((mode) => [
+      row(`${mode}: p50, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p50Us')),
+      row(`${mode}: p99, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p99Us')),
+      row(`${mode}: events/s, W=1000`, 'perSecond', ref(`redis.delivery.${mode}.w1000`, 'perSecond')),
+    ]),
   },
   { kind: 'costs', title: 'Costs of features (in memory, nestjs-message-bus)', rows: COSTS },
   {

@@ -2,7 +2,7 @@
 export { MessageBusModule } from './message-bus.module.js';
 export { MESSAGE_BUS_OPTIONS } from './message-bus.module-definition.js';
 export type { BusOptions, MessageBusModuleOptions } from './message-bus.options.js';
-export type { BackpressureStrategy, CoreBusOptions, LogLevel } from './dispatch/engine-options.js';
+export type { BackpressureStrategy, LogLevel } from './dispatch/engine-options.js';
 export { MessageBus } from './message-bus.js';
 export type { BusPublisher } from './messages/bus-publisher.js';
 export type { BusProbe } from './dispatch/bus-engine.js';
@@ -20,30 +20,20 @@ export type { HandlerOptions, IdempotencyKey } from './dispatch/handler.js';
 export type { BatchOptions } from './dispatch/batch-buffer.js';
 export type { CircuitBreakerOptions, CircuitState } from './dispatch/circuit-breaker.js';
 export { MemoryIdempotencyStore } from './dispatch/idempotency.js';
-export type { ClaimResult, IdempotencyStore } from './transports/contract/idempotency-store.js';
+export { currentIdempotencyKey } from './dispatch/idempotency-scope.js';
 export type { RetryPolicy } from './dispatch/retry-policy.js';
 export { Topic, type JsonSchema, type TopicOptions } from './messages/topic.decorator.js';
 export { MessageCtx, Payload } from './nest/message-params.decorator.js';
 export { isBusContext } from './nest/bus-context.js';
 export { BUS_CONTEXT_TYPE, MESSAGE_CONTEXT } from './constants.js';
 
-// Sagas
-export { SagaModule } from './sagas/saga.module.js';
-export type { SagaModuleOptions } from './sagas/saga-module.options.js';
-export { Saga, type SagaOptions } from './sagas/saga.decorator.js';
-export { Handles, StartedBy, type SagaStepOptions } from './sagas/saga-step.decorator.js';
-export { SagaBase } from './sagas/saga-base.js';
-export { Sagas } from './sagas/sagas.js';
-export type { SagaStats } from './sagas/saga-runner.js';
-export { MemorySagaStore, type SagaStore, type StoredSaga } from './sagas/saga-store.js';
-export { SagaConflictError, SagaScopeError } from './sagas/saga.errors.js';
-
 // Messages and results
 export { MessageContext } from './messages/message-context.js';
-export type { Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';
+export type { DeliveryMode, Envelope, MessageKind, MessageOrigin, PublishOptions, RequestOptions } from './messages/envelope.js';
 export type { CommandResult, QueryResult } from './messages/results.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from './messages/dead-letter.js';
-export { jsonCodec, type Codec } from './messages/codec.js';
+export { JsonCodec, jsonCodec, type Codec } from './messages/codec.js';
+export type { CodecRule } from './messages/codec-table.js';
 
 // Errors
 export {

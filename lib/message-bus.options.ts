@@ -28,6 +28,6 @@ export interface BusOptions extends CoreBusOptions {
 
 /** What `forRootAsync`'s factory returns: the options plus the transport. @publicApi */
 export interface MessageBusModuleOptions extends Omit<BusOptions, 'isGlobal'> {
-  /** A transport instance, or a URL: `memory://`, `redis://`, `rediss://`, `amqp://`, `amqps://`. */
+  /** A transport instance, or a URL: `memory://`, `redis://`, `rediss://`, `amqp://`, `amqps://`, `nats://`. */
   transport: Transport | string;
 }

@@ -9,6 +9,7 @@ import { DevicesModule } from './devices/devices.module.js';
 import { HomeModule } from './home/home.module.js';
 import { HistoryModule } from './history/history.module.js';
 import { OperationsModule } from './operations/operations.module.js';
+import { OrdersModule } from './orders/orders.module.js';
 import { BusErrorFilter } from './http/bus-error.filter.js';
 import { ScreenModule } from './screen/screen.module.js';
 import { SpeechModule } from './speech/speech.module.js';
@@ -37,6 +38,8 @@ import { SpeechModule } from './speech/speech.module.js';
     DevicesModule,
     ScreenModule,
     AdminModule,
+    // POST /orders: an order saga that confirms paid orders and cancels those whose payment failed.
+    OrdersModule,
     // GET /health (Terminus) and GET /metrics (Prometheus).
     OperationsModule,
     // GET /: an index of the routes above.

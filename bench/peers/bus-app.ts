@@ -64,6 +64,8 @@ class PassThrough implements NestInterceptor {
   }
 }
 
+const REALTIME = { delivery: 'realtime' } as const;
+
 /** A provider with one handler method, like a typical application event handler. */
 function eventHandler(pattern: string, variant: EventHandlerVariant): Type<unknown> {
   switch (variant) {
@@ -93,12 +95,13 @@ function eventHandler(pattern: string, variant: EventHandlerVariant): Type<unkno
       return BatchedEventHandler;
     }
     case 'plain':
-    case 'breaker': {
+    case 'breaker':
+    case 'realtime': {
       @Injectable()
       class BenchEventHandler {
         constructor(private readonly probe: Probe) {}
 
-        @EventHandler(pattern, variant === 'breaker' ? { circuitBreaker: BREAKER } : {})
+        @EventHandler(pattern, variant === 'breaker' ? { circuitBreaker: BREAKER } : variant === 'realtime' ? { delivery: 'realtime' } : {})
         handle(): void {
           this.probe.hit();
         }
@@ -181,10 +184,12 @@ export function busPeer(transport: () => Transport | string, options: BusOptions
       const bus = app.get(MessageBus);
       // The promise resolves as soon as the transport accepted the event (a broker: stored and
       // confirmed); handling is observed through the probe.
+      // Realtime handlers take only events published realtime; the others go with no options, as before.
+      const options = variant === 'realtime' ? REALTIME : undefined;
       const publish =
         topics === 'fixed'
-          ? (seq: number) => bus.publish(EVENT_TOPIC, { n: seq })
-          : (seq: number) => bus.publish(itemTopic(seq), { n: seq });
+          ? (seq: number) => bus.publish(EVENT_TOPIC, { n: seq }, options)
+          : (seq: number) => bus.publish(itemTopic(seq), { n: seq }, options);
       return { driver: { publish, probe: app.get(Probe) }, close: () => app.close() };
     },
 

@@ -7,9 +7,10 @@ export interface PeerContext {
 
 /**
  * How the measured event handler is declared. Anything but `plain` exists on nestjs-message-bus
- * only: one trivial interceptor, `batch: { size: 100, waitMs: 5 }`, or a circuit breaker.
+ * only: one trivial interceptor, `batch: { size: 100, waitMs: 5 }`, a circuit breaker, or
+ * `delivery: 'realtime'` (events then published `realtime`).
  */
-export type EventHandlerVariant = 'plain' | 'intercepted' | 'batched' | 'breaker';
+export type EventHandlerVariant = 'plain' | 'intercepted' | 'batched' | 'breaker' | 'realtime';
 
 /** The handlers an event scenario needs in the application. */
 export interface EventWorkload {

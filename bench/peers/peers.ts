@@ -1,7 +1,7 @@
 import { isolatedPeer } from '../isolated-setup.js';
 import type { Peer, PeerContext } from './peer.js';
 
-export type Broker = 'redis' | 'amqp';
+export type Broker = 'redis' | 'amqp' | 'nats';
 
 interface PeerEntry {
   /** How progress lines and targets name it. */
@@ -65,6 +65,16 @@ export const PEERS = {
     broker: 'amqp',
     // Built apart, on its own Nest 11.
     load: (context) => loadIsolated('golevelup', context),
+  },
+  'bus-nats': {
+    label: 'nestjs-message-bus (NATS)',
+    broker: 'nats',
+    load: async (context) => (await import('./bus-nats.peer.js')).busNatsPeer(context),
+  },
+  nats: {
+    label: 'nats (JetStream)',
+    broker: 'nats',
+    load: async (context) => (await import('./nats.peer.js')).natsPeer(context),
   },
 } as const satisfies Record<string, PeerEntry>;
 

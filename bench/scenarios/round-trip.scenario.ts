@@ -1,12 +1,31 @@
 import type { PeerId } from '../peers/peers.js';
-import type { Peer, RoundTrip } from '../peers/peer.js';
+import type { EventWorkload, Peer, RoundTrip } from '../peers/peer.js';
 import { collectGarbage, cpuMeter, now, quantile, repeatFor } from '../measure.js';
 import type { Budget } from '../protocol.js';
 import { withHarness, type Scenario } from './scenario.js';
 
-type Kind = 'commands' | 'queries';
+type Kind = 'commands' | 'queries' | { events: EventWorkload };
 
-const boot = (peer: Peer, kind: Kind) => (kind === 'commands' ? peer.commands : peer.queries)?.bind(peer);
+/** A round trip of each kind; for events, publish -> handled (and the publish resolved). */
+function boot(peer: Peer, kind: Kind) {
+  if (typeof kind === 'object') {
+    const events = peer.events?.bind(peer, kind.events);
+    return events && (async () => {
+      const { driver, close } = await events();
+      const trip: RoundTrip = {
+        call: (seq) => Promise.all([driver.probe.expect(1), driver.publish(seq)]),
+        verify: () => true,
+      };
+      return { driver: trip, close };
+    });
+  }
+  return (kind === 'commands' ? peer.commands : peer.queries)?.bind(peer);
+}
+
+function what(kind: Kind): string {
+  if (typeof kind === 'object') return `event (${kind.events.variant} handler) publish→handled`;
+  return kind === 'commands' ? 'command round trip' : 'query round trip';
+}
 
 // Checking the clock on every call would cost as much as a fast call itself.
 const CLOCK_EVERY = 1024;
@@ -47,7 +66,7 @@ export function throughputScenario(options: RoundTripOptions & { inFlight: numbe
     budgetScale,
     description: `${inFlight} concurrent callers, each awaiting its ${kind === 'commands' ? 'command' : 'query'} result before sending the next; async handler returning the payload`,
     run: (peer: Peer, budget: Budget) =>
-      withHarness(boot(peer, kind), kind, async (trip) => {
+      withHarness(boot(peer, kind), typeof kind === 'object' ? 'events' : kind, async (trip) => {
         const warm = await saturate(trip, inFlight, budget.warmupMs, 0);
         collectGarbage();
         const cpu = cpuMeter();
@@ -67,9 +86,9 @@ export function latencyScenario(options: RoundTripOptions): Scenario {
     peers,
     cpuBound,
     budgetScale,
-    description: `one caller awaiting each ${kind === 'commands' ? 'command' : 'query'} round trip before the next, every call timed with hrtime; async handler returning the payload`,
+    description: `one caller awaiting each ${what(kind)} before the next, every call timed with hrtime; async handler returning the payload`,
     run: (peer: Peer, budget: Budget) =>
-      withHarness(boot(peer, kind), kind, async (trip) => {
+      withHarness(boot(peer, kind), typeof kind === 'object' ? 'events' : kind, async (trip) => {
         let seq = 0;
         await repeatFor(budget.warmupMs, async () => {
           const n = seq++;

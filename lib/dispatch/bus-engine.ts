@@ -1,10 +1,10 @@
 import type { DeadLetter } from '../messages/dead-letter.js';
 import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../messages/envelope.js';
-import { BusClosedError, NoHandlerError, toError, TransportUnresponsiveError } from '../messages/errors.js';
+import { BusClosedError, InvalidOptionsError, NoHandlerError, toError, TransportUnresponsiveError } from '../messages/errors.js';
 import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { BusPublisher } from '../messages/bus-publisher.js';
-import { DeadLetterWriter } from '../transports/shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../transports/contract/dead-letter-writer.js';
 import type { Transport, TransportConnection, TransportServer } from '../transports/contract/transport.js';
 import { BusCounters, type BusStats } from './bus-stats.js';
 import type { CircuitState } from './circuit-breaker.js';
@@ -142,6 +142,7 @@ export class BusEngine {
       maxAttempts: options.retry.maxAttempts,
       logger: options.createLogger(`MessageBus:${this.transport.name}`),
       codec: options.codec,
+      codecs: options.codecs,
       maxPayloadBytes: options.maxPayloadBytes,
       deadLetters: options.deadLetters,
       onReply: (reply) => this.replies.settle(reply),
@@ -230,25 +231,43 @@ export class BusEngine {
     return circuits;
   }
 
-  /** Publishes an event or sends a command; a command nobody handles rejects with `NO_HANDLER`. */
+  /**
+   * Publishes an event or sends a command; a command nobody handles rejects with `NO_HANDLER`.
+   * An event published `realtime` or `both` resolves how many instances received it in real time.
+   */
   publish(
     kind: 'event' | 'command',
     topicOrMessage: string | object,
     payload: unknown,
     options: PublishOptions | undefined,
-  ): Promise<void> {
+  ): Promise<number | void> {
     const connection = this.connection;
     if (connection === undefined || this.state === 'closed') {
       return this.whenRunning(() => this.publish(kind, topicOrMessage, payload, options));
     }
     try {
       const envelope = this.envelope(kind, topicOrMessage, payload, options);
+      const delivery = options?.delivery;
+      if (delivery !== undefined && delivery !== 'durable') return this.publishRealtime(connection, envelope, delivery, options?.delayMs);
       const routed = connection.publish(envelope, options?.delayMs);
       if (typeof routed === 'number') return this.published(envelope, routed);
       return routed.then((count) => this.published(envelope, count));
     } catch (error) {
       return Promise.reject(error);
     }
+  }
+
+  /** Sends an event to the realtime handlers of every instance, and with `both` through the queues too. */
+  private publishRealtime(connection: TransportConnection, envelope: Envelope, delivery: string, delayMs: number | undefined): Promise<number> {
+    if (delivery !== 'realtime' && delivery !== 'both') {
+      throw new InvalidOptionsError(`delivery must be 'durable', 'realtime' or 'both', got ${JSON.stringify(delivery)}`);
+    }
+    if (envelope.kind !== 'event') throw new InvalidOptionsError(`only events can be delivered ${delivery}`);
+    if (delayMs !== undefined && delayMs > 0) throw new InvalidOptionsError(`a ${delivery} event cannot be delayed`);
+    if (connection.publishRealtime === undefined) throw new InvalidOptionsError(`the ${this.transport.name} transport has no realtime delivery`);
+    const received = connection.publishRealtime(envelope);
+    const routed = delivery === 'both' ? connection.publish(envelope) : 0;
+    return Promise.all([received, routed]).then(([instances, groups]) => this.published(envelope, instances + groups).then(() => instances));
   }
 
   /** Asks a query and waits for its answer. */

@@ -1,4 +1,5 @@
 import { jsonCodec, type Codec } from '../messages/codec.js';
+import { CodecTable, type CodecRule } from '../messages/codec-table.js';
 import { InvalidOptionsError } from '../messages/errors.js';
 import type { BusLogger } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
@@ -43,6 +44,11 @@ export interface CoreBusOptions {
   deadLetters?: { maxSize?: number; ttlMs?: number };
   /** Payload encoding on broker transports; default JSON. */
   codec?: Codec;
+  /**
+   * Codecs by topic pattern, first match wins, over `codec`; a `@Topic` class's own `codec` wins
+   * over both. Inbound messages are decoded by their content type, whatever these say.
+   */
+  codecs?: CodecRule[];
   /** How long shutdown waits for queued and running messages; default 10000 ms. */
   drainTimeoutMs?: number;
   /** Default `timeoutMs` of every handler; default none. */
@@ -74,6 +80,7 @@ export interface EngineOptions {
   maxPayloadBytes: number;
   deadLetters: { maxSize: number; ttlMs: number };
   codec: Codec;
+  codecs: CodecTable;
   drainTimeoutMs: number;
   handlerTimeoutMs?: number;
   circuitBreaker?: CircuitBreakerOptions;
@@ -102,6 +109,7 @@ export function resolveEngineOptions(options: CoreBusOptions, createLogger: Logg
       ttlMs: options.deadLetters?.ttlMs ?? 7 * 24 * 3600_000,
     },
     codec: options.codec ?? jsonCodec,
+    codecs: new CodecTable(options.codec ?? jsonCodec, options.codecs),
     drainTimeoutMs: options.drainTimeoutMs ?? 10_000,
     handlerTimeoutMs: options.handlerTimeoutMs,
     circuitBreaker: options.circuitBreaker,

@@ -3,6 +3,7 @@ import { newMessageId } from '../messages/message-id.js';
 import { topicOf } from '../messages/topic.decorator.js';
 import { assertTopic } from '../routing/topic.js';
 import { assertInteger } from '../primitives/assert-integer.js';
+import { InvalidOptionsError } from '../messages/errors.js';
 import { messageScope } from './message-scope.js';
 
 /**
@@ -16,7 +17,7 @@ export function buildEnvelope(
   payload: unknown,
   options: PublishOptions | undefined,
   defaultMaxAttempts: number,
-  id = newMessageId(),
+  requestId?: string,
 ): Envelope {
   let topic: string;
   if (typeof topicOrMessage === 'string') {
@@ -26,7 +27,8 @@ export function buildEnvelope(
     topic = topicOf(topicOrMessage);
     payload = topicOrMessage;
   }
-  if (options !== undefined) validate(options);
+  if (options !== undefined) assertPublishOptions(options);
+  const id = requestId ?? options?.messageId ?? newMessageId();
   const parent = messageScope.getStore();
   const timestamp = Date.now();
   return {
@@ -36,7 +38,7 @@ export function buildEnvelope(
     payload,
     headers: options?.headers ? { ...options.headers } : {},
     correlationId: options?.correlationId ?? parent?.correlationId ?? id,
-    causationId: parent?.envelope.id,
+    causationId: options?.causationId ?? parent?.envelope.id,
     sessionId: options?.sessionId ?? parent?.sessionId,
     replyTo: undefined,
     timestamp,
@@ -48,9 +50,17 @@ export function buildEnvelope(
   };
 }
 
-function validate(options: PublishOptions): void {
+/** Throws `InvalidOptionsError` for an option out of its range. */
+export function assertPublishOptions(options: PublishOptions): void {
   if (options.priority !== undefined) assertInteger('priority', options.priority, MIN_PRIORITY, MAX_PRIORITY);
   if (options.maxAttempts !== undefined) assertInteger('maxAttempts', options.maxAttempts, 1);
   if (options.ttlMs !== undefined) assertInteger('ttlMs', options.ttlMs, 1);
   if (options.delayMs !== undefined) assertInteger('delayMs', options.delayMs, 0);
+  assertId('messageId', options.messageId);
+  assertId('causationId', options.causationId);
+}
+
+function assertId(name: string, value: string | undefined): void {
+  if (value === undefined || (typeof value === 'string' && value.length > 0 && value.length <= 255)) return;
+  throw new InvalidOptionsError(`${name} must be a string of 1..255 chars, got ${JSON.stringify(value)}`);
 }

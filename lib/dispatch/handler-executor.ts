@@ -11,6 +11,7 @@ import type { IdempotencySettings, LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
 import type { RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
+import { idempotencyScope } from './idempotency-scope.js';
 import type { ClaimResult, IdempotencyStore } from '../transports/contract/idempotency-store.js';
 import type { MessageMetrics, MessageTracer } from './instrumentation.js';
 import type { BusMessageContext } from './message-context.js';
@@ -130,9 +131,9 @@ export class HandlerExecutor {
     try {
       const payload = handler.payloadOf(delivery.envelope.payload);
       result =
-        this.metrics === undefined && this.tracer === undefined
-          ? messageScope.run(context, handler.invoke, payload, context)
-          : this.instrumented(handler, delivery.envelope, () => messageScope.run(context, handler.invoke, payload, context));
+        key === undefined
+          ? this.invoke(handler, delivery.envelope, payload, context)
+          : idempotencyScope.run(key, () => this.invoke(handler, delivery.envelope, payload, context));
     } catch (error) {
       return this.failed(handler, delivery, error, key);
     }
@@ -141,6 +142,12 @@ export class HandlerExecutor {
       (value) => this.succeeded(handler, delivery, value, key),
       (error: unknown) => this.failed(handler, delivery, error, key),
     );
+  }
+
+  private invoke(handler: RegisteredHandler, envelope: Envelope, payload: unknown, context: BusMessageContext): unknown {
+    return this.metrics === undefined && this.tracer === undefined
+      ? messageScope.run(context, handler.invoke, payload, context)
+      : this.instrumented(handler, envelope, () => messageScope.run(context, handler.invoke, payload, context));
   }
 
   /** Runs a handler attempt timed by the metrics, inside the tracer's span. */

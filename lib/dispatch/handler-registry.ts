@@ -30,7 +30,10 @@ class GroupHandlers {
   // How many handlers need each binding; a binding is made on the first and dropped after the last.
   readonly bindings = new Map<string, { binding: Binding; handlers: number }>();
 
-  constructor(readonly exclusive: boolean) {}
+  constructor(
+    readonly exclusive: boolean,
+    readonly realtime = false,
+  ) {}
 }
 
 /** Called when a group gains its first handler for a binding or loses its last. */
@@ -55,7 +58,11 @@ export class HandlerRegistry {
     private readonly defaults: HandlerDefaults,
   ) {
     this.groups.set(instanceGroup, new GroupHandlers(true));
+    this.realtimeGroup = `${instanceGroup}.realtime`;
   }
+
+  /** The group of this instance's `delivery: 'realtime'` handlers, made with the first of them. */
+  readonly realtimeGroup: string;
 
   /** Reports binding changes from now on (the transport must follow them once consuming). */
   onBindingChange(listener: BindingListener): void {
@@ -100,6 +107,7 @@ export class HandlerRegistry {
     return [...this.groups].map(([group, handlers]) => ({
       group,
       exclusive: handlers.exclusive,
+      ...(handlers.realtime && { realtime: true }),
       bindings: [...handlers.bindings.values()].map((entry) => entry.binding),
     }));
   }
@@ -139,6 +147,13 @@ export class HandlerRegistry {
     if (options.broadcast && spec.kind !== 'event') {
       throw new InvalidHandlerError(`${spec.id}: only event handlers can be broadcast`);
     }
+    const realtime = options.delivery === 'realtime';
+    if (options.delivery !== undefined && options.delivery !== 'durable' && !realtime) {
+      throw new InvalidHandlerError(`${spec.id}: delivery must be 'durable' or 'realtime', got ${JSON.stringify(options.delivery)}`);
+    }
+    if (realtime && (spec.kind !== 'event' || spec.sessionId !== undefined)) {
+      throw new InvalidHandlerError(`${spec.id}: only event handlers can take realtime delivery`);
+    }
     const priority = options.priority ?? DEFAULT_PRIORITY;
     assertInteger(`${spec.id} priority`, priority, MIN_PRIORITY, MAX_PRIORITY);
     if (options.concurrency !== undefined) assertInteger(`${spec.id} concurrency`, options.concurrency, 1);
@@ -162,8 +177,9 @@ export class HandlerRegistry {
     if (idempotent !== undefined && typeof idempotent !== 'boolean' && typeof idempotent !== 'function') {
       throw new InvalidOptionsError(`${spec.id} idempotent must be true or a key function`);
     }
-    const group =
-      spec.sessionId !== undefined || options.broadcast
+    const group = realtime
+      ? this.realtimeGroup
+      : spec.sessionId !== undefined || options.broadcast
         ? this.instanceGroup
         : (options.group ?? this.serviceName);
     return new RegisteredHandler(
@@ -175,7 +191,8 @@ export class HandlerRegistry {
       this.seq++,
       {
         retry: mergeRetryPolicy(this.defaults.retry, options.retry),
-        maxAttempts: options.retry?.maxAttempts,
+        // Realtime messages are delivered at most once: a failure is final.
+        maxAttempts: realtime ? 1 : options.retry?.maxAttempts,
         timeoutMs,
         concurrency: options.concurrency,
         circuitBreaker,
@@ -197,7 +214,10 @@ export class HandlerRegistry {
 
   private group(handler: RegisteredHandler): GroupHandlers {
     let group = this.groups.get(handler.group);
-    if (!group) this.groups.set(handler.group, (group = new GroupHandlers(false)));
+    if (!group) {
+      const realtime = handler.group === this.realtimeGroup;
+      this.groups.set(handler.group, (group = new GroupHandlers(realtime, realtime)));
+    }
     return group;
   }
 

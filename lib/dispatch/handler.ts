@@ -18,6 +18,12 @@ export interface HandlerOptions {
   concurrency?: number;
   /** Events only: every bus instance gets its own copy instead of one per group. */
   broadcast?: boolean;
+  /**
+   * Events only. `durable` (default): messages published `durable` or `both`, through the group's
+   * queue. `realtime`: messages published `realtime` or `both`, in every instance, at most once
+   * and never retried (pub/sub on Redis).
+   */
+  delivery?: 'durable' | 'realtime';
   /** Consumer group; default the module's `serviceName`. */
   group?: string;
   /** An attempt running longer fails with {@link HandlerTimeoutError} (and is retried by policy). */

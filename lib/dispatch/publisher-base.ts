@@ -1,5 +1,5 @@
 import type { BusPublisher } from '../messages/bus-publisher.js';
-import type { PublishOptions, RequestOptions } from '../messages/envelope.js';
+import type { DeliveryMode, PublishOptions, RequestOptions } from '../messages/envelope.js';
 import type { CommandResult, QueryResult } from '../messages/results.js';
 import type { BusEngine } from './bus-engine.js';
 
@@ -13,9 +13,11 @@ export abstract class PublisherBase implements BusPublisher {
     return options;
   }
 
+  publish(event: object, options: PublishOptions & { delivery: Exclude<DeliveryMode, 'durable'> }): Promise<number>;
+  publish(topic: string, payload: unknown, options: PublishOptions & { delivery: Exclude<DeliveryMode, 'durable'> }): Promise<number>;
   publish(event: object, options?: PublishOptions): Promise<void>;
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
-  publish(eventOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
+  publish(eventOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<number | void> {
     const [payload, opts] = split(eventOrTopic, payloadOrOptions, options);
     return this.engine.publish('event', eventOrTopic, payload, this.stamp(opts));
   }
@@ -24,7 +26,7 @@ export abstract class PublisherBase implements BusPublisher {
   send(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
   send(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): Promise<void> {
     const [payload, opts] = split(commandOrTopic, payloadOrOptions, options);
-    return this.engine.publish('command', commandOrTopic, payload, this.stamp(opts));
+    return this.engine.publish('command', commandOrTopic, payload, this.stamp(opts)) as Promise<void>;
   }
 
   execute<R = unknown>(command: object, options?: RequestOptions): Promise<CommandResult<R>>;

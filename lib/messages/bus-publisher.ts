@@ -1,4 +1,4 @@
-import type { PublishOptions, RequestOptions } from './envelope.js';
+import type { DeliveryMode, PublishOptions, RequestOptions } from './envelope.js';
 import type { CommandResult, QueryResult } from './results.js';
 
 /**
@@ -6,7 +6,12 @@ import type { CommandResult, QueryResult } from './results.js';
  * @publicApi
  */
 export interface BusPublisher {
-  /** Publishes an event to every group bound to its topic; none is fine (counted as unrouted). */
+  /**
+   * Publishes an event to every group bound to its topic; none is fine (counted as unrouted).
+   * Published `realtime` or `both`, it resolves how many instances received it in real time.
+   */
+  publish(event: object, options: PublishOptions & { delivery: Exclude<DeliveryMode, 'durable'> }): Promise<number>;
+  publish(topic: string, payload: unknown, options: PublishOptions & { delivery: Exclude<DeliveryMode, 'durable'> }): Promise<number>;
   publish(event: object, options?: PublishOptions): Promise<void>;
   publish(topic: string, payload: unknown, options?: PublishOptions): Promise<void>;
   /**

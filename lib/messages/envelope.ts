@@ -68,10 +68,27 @@ export interface PublishOptions {
   correlationId?: string;
   sessionId?: string;
   origin?: MessageOrigin;
+  /**
+   * Events only. `durable` (default): through the groups' queues, at least once, retried.
+   * `realtime`: to the `delivery: 'realtime'` handlers of every live instance, at most once,
+   * never retried; `publish` then resolves how many instances received it. `both`: each way once.
+   */
+  delivery?: DeliveryMode;
+  /**
+   * `publish` and `send` only: the message's id, instead of a new one. For a message recorded
+   * earlier and sent now (the outbox forwards each row under the row's id), so that every copy
+   * of it carries one id consumers can deduplicate by; 1..255 chars.
+   */
+  messageId?: string;
+  /** With `messageId`: the message that caused this one, when it is not the one handled right now. */
+  causationId?: string;
 }
 
-/** Options of `request` and `execute`. @publicApi */
-export interface RequestOptions extends PublishOptions {
+/** How an event travels: see `PublishOptions.delivery`. @publicApi */
+export type DeliveryMode = 'durable' | 'realtime' | 'both';
+
+/** Options of `request` and `execute` (their message id is the request's own). @publicApi */
+export interface RequestOptions extends Omit<PublishOptions, 'messageId'> {
   /** How long to wait for the answer; default 5000 ms for `request`, 30000 ms for `execute`. */
   timeoutMs?: number;
 }

@@ -1,5 +1,6 @@
 import { isTopic } from '../routing/topic.js';
-import type { Codec } from './codec.js';
+import { jsonDepthExceeds, tooDeep } from './codec.js';
+import type { CodecTable } from './codec-table.js';
 import {
   BusHeaders,
   DEFAULT_PRIORITY,
@@ -86,7 +87,7 @@ export function quoted(text: string): string {
 /** Limits an inbound payload must respect before it is decoded. */
 export interface InboundLimits {
   maxPayloadBytes: number;
-  /** Checked on JSON bodies, by a scan of the bytes before parsing. */
+  /** Checked by the codec on the bytes before decoding (`Codec.nestedDeeperThan`). */
   maxPayloadDepth: number;
 }
 
@@ -97,6 +98,8 @@ export interface InboundLimits {
 export interface InboundFields {
   topic: unknown;
   payload: Buffer | undefined;
+  /** The payload's content type, which names its codec; absent: the topic's codec. */
+  contentType?: unknown;
   headers: Record<string, string>;
   id?: unknown;
   kind?: unknown;
@@ -120,7 +123,7 @@ export interface InboundDefaults {
   origin: MessageOrigin;
   priority: number;
   maxAttempts: number;
-  codec: Codec;
+  codecs: CodecTable;
   limits: InboundLimits;
 }
 
@@ -143,7 +146,7 @@ function toEnvelope(fields: InboundFields, defaults: InboundDefaults): Envelope 
   const { topic } = fields;
   if (topic === undefined) throw new InboundProblem('no topic');
   if (!isTopic(topic)) throw new InboundProblem(`invalid topic ${typeof topic === 'string' ? quoted(topic) : typeof topic}`);
-  const payload = decodePayload(fields.payload, defaults.codec, defaults.limits);
+  const payload = decodePayload(fields, topic, defaults.codecs, defaults.limits);
   const id = identifier('id', fields.id) ?? defaults.id;
   const maxAttempts = integer('maxAttempts', fields.maxAttempts, 1, Number.MAX_SAFE_INTEGER) ?? defaults.maxAttempts;
   const attempt = integer('attempt', fields.attempt, 1, MAX_ATTEMPT) ?? 1;
@@ -167,51 +170,26 @@ function toEnvelope(fields: InboundFields, defaults: InboundDefaults): Envelope 
   };
 }
 
-function decodePayload(bytes: Buffer | undefined, codec: Codec, limits: InboundLimits): unknown {
+function decodePayload(fields: InboundFields, topic: string, codecs: CodecTable, limits: InboundLimits): unknown {
+  const bytes = fields.payload;
   if (bytes === undefined) throw new InboundProblem('no payload');
   if (bytes.length > limits.maxPayloadBytes) {
     throw new InboundProblem(`payload of ${bytes.length} bytes exceeds maxPayloadBytes (${limits.maxPayloadBytes})`);
   }
-  if (codec.contentType.includes('json') && jsonDepthExceeds(bytes, limits.maxPayloadDepth)) {
-    throw new InboundProblem(`payload nested deeper than maxPayloadDepth (${limits.maxPayloadDepth})`);
-  }
+  const { contentType } = fields;
+  if (contentType !== undefined && typeof contentType !== 'string') throw new InboundProblem(`invalid contentType ${describe(contentType)}`);
+  const codec = codecs.forContent(contentType, topic);
+  if (codec === undefined) throw new InboundProblem(`no codec for content type ${quoted(contentType as string)}`);
+  // A codec of its own that says nothing of depth still gets the JSON scan when it reads JSON.
+  const refusal = codec.screen !== undefined
+    ? codec.screen(bytes, limits.maxPayloadDepth, topic)
+    : codec.contentType.includes('json') && jsonDepthExceeds(bytes, limits.maxPayloadDepth) ? tooDeep(limits.maxPayloadDepth) : undefined;
+  if (refusal !== undefined) throw new InboundProblem(refusal);
   try {
-    return codec.decode(bytes);
+    return codec.decode(bytes, topic);
   } catch (error) {
     throw new InboundProblem(`payload not decodable as ${codec.contentType}: ${(error as Error).message}`);
   }
-}
-
-const QUOTE = 0x22;
-const BACKSLASH = 0x5c;
-const OPEN_ARRAY = 0x5b;
-const OPEN_OBJECT = 0x7b;
-const CLOSE_ARRAY = 0x5d;
-const CLOSE_OBJECT = 0x7d;
-
-/**
- * True when the JSON text nests brackets deeper than `maxDepth`, strings skipped. A scan of the
- * bytes (UTF-8 continuation bytes are never ASCII), so hostile depth is refused before
- * `JSON.parse` builds it and before re-encoding it could overflow the stack.
- */
-export function jsonDepthExceeds(bytes: Uint8Array, maxDepth: number): boolean {
-  if (bytes.length <= maxDepth) return false;
-  let depth = 0;
-  let inString = false;
-  for (let i = 0; i < bytes.length; i++) {
-    const byte = bytes[i];
-    if (inString) {
-      if (byte === BACKSLASH) i++;
-      else if (byte === QUOTE) inString = false;
-    } else if (byte === QUOTE) {
-      inString = true;
-    } else if (byte === OPEN_ARRAY || byte === OPEN_OBJECT) {
-      if (++depth > maxDepth) return true;
-    } else if (byte === CLOSE_ARRAY || byte === CLOSE_OBJECT) {
-      depth--;
-    }
-  }
-  return false;
 }
 
 function identifier(name: string, value: unknown): string | undefined {

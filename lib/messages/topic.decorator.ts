@@ -1,3 +1,4 @@
+import type { Codec } from './codec.js';
 import { InvalidTopicError } from './errors.js';
 import type { MessageKind } from './envelope.js';
 import { assertTopic } from '../routing/topic.js';
@@ -9,10 +10,13 @@ import { assertTopic } from '../routing/topic.js';
 export type JsonSchema = { [keyword: string]: unknown };
 
 /**
- * What `@Topic` may say about a message class beyond its topic; both only feed `bus.describe()`.
+ * What `@Topic` may say about a message class beyond its topic: `schema` and `kind` only feed
+ * `bus.describe()`; `codec` encodes the class's messages on broker transports.
  * @publicApi
  */
 export interface TopicOptions {
+  /** The codec of this topic's messages, over the module's `codecs` and `codec`. */
+  codec?: Codec;
   /** The payload's JSON Schema; default: built from class-validator decorators, else left open. */
   schema?: JsonSchema;
   /** How the class is sent; default: the kind of this application's handlers of its topic, if any. */
@@ -35,6 +39,7 @@ const declarations = new Map<Function, TopicDeclaration>();
  * ```ts
  * @Topic('TTS.Started') export class TtsStarted { constructor(readonly text: string) {} }
  * @Topic('Orders.Place', { kind: 'command', schema: { type: 'object', required: ['sku'] } }) export class PlaceOrder {}
+ * @Topic('Agent.Status', { codec: statusCodec }) export class AgentStatus {}
  * ```
  * @publicApi
  */

@@ -1,9 +1,10 @@
-import { Counter, Gauge, Registry } from 'prom-client';
+import { Gauge, Registry } from 'prom-client';
 import type { RegisteredHandler } from '../dispatch/handler.js';
 import type { DeadLetterReason } from '../messages/dead-letter.js';
 import { MESSAGE_KINDS, type Envelope, type MessageKind } from '../messages/envelope.js';
 import type { MessageBus } from '../message-bus.js';
 import { BoundedLabel } from './bounded-label.js';
+import { collectedCounter, type Sample } from './collected-counter.js';
 import { ExportedHistogram, type HistogramSeries } from './exported-histogram.js';
 import { LiteHistogram } from './lite-histogram.js';
 
@@ -40,7 +41,6 @@ class HandlerCounts {
 }
 
 type KindCounts = Record<MessageKind, number>;
-type Sample = { labels: Record<string, string>; value: number };
 
 /**
  * The bus's Prometheus metrics. Messages only bump plain numbers; prom-client reads them when
@@ -49,6 +49,8 @@ type Sample = { labels: Record<string, string>; value: number };
  */
 export class BusMetrics {
   readonly registry: Registry;
+  /** What every metric name starts with (`bus_`). */
+  readonly prefix: string;
   private readonly handlers = new Map<string, HandlerCounts>();
   private readonly byHandler = new WeakMap<RegisteredHandler, HandlerCounts>();
   private readonly publishedByTopic = new Map<string, KindCounts>();
@@ -69,19 +71,10 @@ export class BusMetrics {
   }
 
   private constructor(bus: MessageBus, options: MetricsOptions) {
-    const prefix = options.prefix ?? 'bus_';
+    const prefix = (this.prefix = options.prefix ?? 'bus_');
     const registers = [(this.registry = options.registry ?? new Registry())];
-    const counter = (name: string, help: string, labelNames: string[], read: () => Iterable<{ labels: Record<string, string>; value: number }>) =>
-      new Counter({
-        name: `${prefix}${name}`,
-        help,
-        labelNames,
-        registers,
-        collect() {
-          this.reset();
-          for (const { labels, value } of read()) this.inc(labels, value);
-        },
-      });
+    const counter = (name: string, help: string, labelNames: string[], read: () => Iterable<Sample>) =>
+      collectedCounter(registers, `${prefix}${name}`, help, labelNames, read);
     const perHandler = (field: 'handled' | 'failed' | 'retried' | 'filtered' | 'duplicates') => () =>
       [...this.handlers.values()].map((counts) => ({ labels: counts.labels, value: counts[field] }));
     const handlerLabels = ['kind', 'pattern', 'handler'];

@@ -3,3 +3,4 @@ export { MessageBusClient, type MessageBusClientOptions } from './message-bus.cl
 export { BusRpcContext } from './bus-rpc.context.js';
 export type { MessageBusPeerOptions, MessageBusStatus, MessageBusStatusEvents } from './bus-peer.js';
 export { RpcHandlerError, RpcRequestError, UnsupportedPatternError } from './microservices.errors.js';
+export type { CoreBusOptions } from '../dispatch/engine-options.js';

@@ -1,4 +1,5 @@
 import { ClientProxy, type ReadPacket, type WritePacket } from '@nestjs/microservices';
+import type { Observable } from 'rxjs';
 import type { QueryResult } from '../messages/results.js';
 import { engineOf, type MessageBus } from '../message-bus.js';
 import { BusClosedError } from '../messages/errors.js';
@@ -36,12 +37,19 @@ export type MessageBusClientOptions = MessageBusPeerOptions & { timeoutMs?: numb
  * ```
  * @publicApi
  */
-export class MessageBusClient extends ClientProxy<MessageBusStatusEvents, MessageBusStatus> {
+// `ClientsModule.register` takes a `customClass` of type `Type<ClientProxy>`, whose status is a
+// `string` subject (a Subject is invariant in its type): the status is narrowed at the getter instead.
+export class MessageBusClient extends ClientProxy<MessageBusStatusEvents> {
   private peer?: Promise<BusPeer>;
   private opened?: BusPeer;
 
   constructor(private readonly options: MessageBusClientOptions) {
     super();
+  }
+
+  /** `connected` once `connect()` resolves, `disconnected` after `close()`. */
+  override get status(): Observable<MessageBusStatus> {
+    return super.status as Observable<MessageBusStatus>;
   }
 
   /** Builds and starts the client's own bus (once); a shared bus is used as it is. */

@@ -1,7 +1,6 @@
 import type { Pool } from 'pg';
 import type { SagaStore, StoredSaga } from '../sagas/saga-store.js';
-
-const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?$/;
+import { tableName } from './sql-names.js';
 
 /**
  * Saga instances in a PostgreSQL table, one row per instance with a version column: an update
@@ -19,7 +18,7 @@ export class PostgresSagaStore implements SagaStore {
     /** Table name, optionally schema-qualified (`app.sagas`). */
     readonly table = 'message_bus_sagas',
   ) {
-    if (!IDENTIFIER.test(table)) throw new TypeError(`Not a plain SQL table name: ${JSON.stringify(table)}`);
+    tableName(table);
   }
 
   /** The table's DDL (idempotent). */

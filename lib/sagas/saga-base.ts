@@ -1,8 +1,7 @@
 import type { PublishOptions } from '../messages/envelope.js';
-import { topicOf } from '../messages/topic.decorator.js';
-import { assertTopic } from '../routing/topic.js';
+import { deferredMessage } from '../messages/deferred-message.js';
 import { SagaScopeError } from './saga.errors.js';
-import { sagaScope, type OutgoingMessage, type SagaStep } from './saga-step.js';
+import { sagaScope, type SagaStep } from './saga-step.js';
 
 /**
  * What a `@Saga()` class extends. The class is an ordinary singleton provider (it can inject
@@ -42,14 +41,14 @@ export abstract class SagaBase<S> {
   protected publish(event: object, options?: PublishOptions): void;
   protected publish(topic: string, payload: unknown, options?: PublishOptions): void;
   protected publish(eventOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): void {
-    currentStep().outgoing.push(outgoing('event', eventOrTopic, payloadOrOptions, options));
+    currentStep().outgoing.push(deferredMessage('event', eventOrTopic, payloadOrOptions, options));
   }
 
   /** Sends a command once this step's state is stored. */
   protected send(command: object, options?: PublishOptions): void;
   protected send(topic: string, payload: unknown, options?: PublishOptions): void;
   protected send(commandOrTopic: string | object, payloadOrOptions?: unknown, options?: PublishOptions): void {
-    currentStep().outgoing.push(outgoing('command', commandOrTopic, payloadOrOptions, options));
+    currentStep().outgoing.push(deferredMessage('command', commandOrTopic, payloadOrOptions, options));
   }
 
   /**
@@ -57,7 +56,7 @@ export abstract class SagaBase<S> {
    * a `@Handles` step; a saga completed by then ignores it.
    */
   protected requestTimeout(delayMs: number, event: object, options?: PublishOptions): void {
-    currentStep().outgoing.push(outgoing('event', event, { ...options, delayMs }, undefined));
+    currentStep().outgoing.push(deferredMessage('event', event, { ...options, delayMs }, undefined));
   }
 
   /** Ends the instance: its state is removed once this step's messages are sent. */
@@ -70,12 +69,4 @@ function currentStep(): SagaStep {
   const step = sagaScope.getStore();
   if (step === undefined) throw new SagaScopeError('Saga state and messages are only available inside a @StartedBy or @Handles step');
   return step;
-}
-
-function outgoing(kind: OutgoingMessage['kind'], messageOrTopic: string | object, payloadOrOptions: unknown, options: PublishOptions | undefined): OutgoingMessage {
-  if (typeof messageOrTopic === 'string') {
-    assertTopic(messageOrTopic);
-    return { kind, topic: messageOrTopic, payload: payloadOrOptions, options };
-  }
-  return { kind, topic: topicOf(messageOrTopic), payload: messageOrTopic, options: payloadOrOptions as PublishOptions | undefined };
 }

@@ -3,7 +3,8 @@ import { UnrecoverableError } from '../messages/errors.js';
 import type { MessageBus } from '../message-bus.js';
 import { SagaConflictError } from './saga.errors.js';
 import type { SagaStore, StoredSaga } from './saga-store.js';
-import { sagaScope, type OutgoingMessage, type SagaStep } from './saga-step.js';
+import { sendDeferred, stamped, type DeferredMessage } from '../messages/deferred-message.js';
+import { sagaScope, type SagaStep } from './saga-step.js';
 
 /** What is stored per saga instance (as JSON). */
 interface SagaRecord {
@@ -11,7 +12,7 @@ interface SagaRecord {
   /** Ids of the latest messages applied, so a redelivered one is not applied twice. */
   handled: string[];
   /** Messages of the last step not yet confirmed sent; sent (again) by the next step. */
-  pending: OutgoingMessage[];
+  pending: DeferredMessage[];
   /** Set when the instance completed but its last messages may not have left yet. */
   completed?: true;
 }
@@ -33,6 +34,11 @@ export interface SagaStats {
   duplicates: number;
   /** Messages that correlated to no running instance and do not start one. */
   ignored: number;
+}
+
+/** Counters at zero. */
+export function newSagaStats(): SagaStats {
+  return { started: 0, applied: 0, completed: 0, conflicts: 0, duplicates: 0, ignored: 0 };
 }
 
 export interface SagaRunnerOptions {
@@ -101,7 +107,8 @@ export class SagaRunner {
     const next: SagaRecord = {
       state: run.state,
       handled: [...(record?.handled ?? []), messageId].slice(-this.options.handledWindow),
-      pending: run.outgoing,
+      // Sent now, and maybe again by a later step: each copy under the same id, caused by this message.
+      pending: run.outgoing.map((message) => stamped(message, context)),
     };
     if (run.completed && run.outgoing.length === 0) {
       if (version > 0 && !(await this.store.remove(this.sagaName, sagaId, version))) return false;
@@ -111,7 +118,7 @@ export class SagaRunner {
     if (run.completed) next.completed = true;
     if (!(await this.store.save(this.sagaName, sagaId, JSON.stringify(next), version))) return false;
     this.counted(version, false);
-    if (run.outgoing.length > 0) await this.sent(sagaId, next, version + 1);
+    if (next.pending.length > 0) await this.sent(sagaId, next, version + 1);
     return true;
   }
 
@@ -126,11 +133,8 @@ export class SagaRunner {
     }
   }
 
-  private async flush(messages: OutgoingMessage[]): Promise<void> {
-    for (const { kind, topic, payload, options } of messages) {
-      if (kind === 'event') await this.bus.publish(topic, payload, options);
-      else await this.bus.send(topic, payload, options);
-    }
+  private async flush(messages: DeferredMessage[]): Promise<void> {
+    for (const message of messages) await sendDeferred(this.bus, message);
   }
 
   private counted(version: number, completed: boolean): void {

@@ -8,7 +8,7 @@ import { SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
 import type { SagaModuleOptions } from './saga-module.options.js';
 import { SagaBase } from './saga-base.js';
 import { sagaOptionsOf, type SagaOptions } from './saga.decorator.js';
-import { SagaRunner, type SagaStats } from './saga-runner.js';
+import { newSagaStats, SagaRunner, type SagaStats } from './saga-runner.js';
 import { sagaStepsOf } from './saga-step.decorator.js';
 import { Sagas } from './sagas.js';
 
@@ -26,7 +26,7 @@ export class SagaExplorer implements OnModuleInit {
     private readonly bus: MessageBus,
     @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     private readonly sagas: Sagas,
-    @Inject(SAGA_STATS) private readonly stats: SagaStats,
+    @Inject(SAGA_STATS) private readonly stats: Map<string, SagaStats>,
     @Inject(SAGA_MODULE_OPTIONS) private readonly options: SagaModuleOptions,
   ) {}
 
@@ -49,7 +49,9 @@ export class SagaExplorer implements OnModuleInit {
   }
 
   private register(instance: SagaBase<unknown>, name: string, sagaOptions: SagaOptions): void {
-    const runner = new SagaRunner(name, this.sagas.store, this.bus, this.stats, {
+    const stats = newSagaStats();
+    this.stats.set(name, stats);
+    const runner = new SagaRunner(name, this.sagas.store, this.bus, stats, {
       conflictRetries: this.options.conflictRetries ?? 5,
       handledWindow: this.options.handledWindow ?? 50,
     });

@@ -1,5 +1,7 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { BusMetrics } from '../metrics/bus-metrics.js';
+import { registerSagaMetrics } from '../metrics/saga-metrics.js';
 import { SagaExplorer, SAGA_STATS } from './saga.explorer.js';
 import { SagaConfigurableModule, SAGA_MODULE_OPTIONS } from './saga.module-definition.js';
 import type { SagaModuleOptions } from './saga-module.options.js';
@@ -23,14 +25,15 @@ import { Sagas } from './sagas.js';
 @Module({
   imports: [DiscoveryModule],
   providers: [
-    {
-      provide: SAGA_STATS,
-      useFactory: (): SagaStats => ({ started: 0, applied: 0, completed: 0, conflicts: 0, duplicates: 0, ignored: 0 }),
-    },
+    { provide: SAGA_STATS, useFactory: () => new Map<string, SagaStats>() },
     {
       provide: Sagas,
-      useFactory: (options: SagaModuleOptions, stats: SagaStats) => new Sagas(options.store ?? new MemorySagaStore(), stats),
-      inject: [SAGA_MODULE_OPTIONS, SAGA_STATS],
+      useFactory: (options: SagaModuleOptions, stats: Map<string, SagaStats>, metrics: BusMetrics | null | undefined) => {
+        // The counters go to Prometheus with the bus's, unless the bus has metrics off.
+        if (metrics) registerSagaMetrics(metrics, stats);
+        return new Sagas(options.store ?? new MemorySagaStore(), stats);
+      },
+      inject: [SAGA_MODULE_OPTIONS, SAGA_STATS, { token: BusMetrics, optional: true }],
     },
     SagaExplorer,
   ],

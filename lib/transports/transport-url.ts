@@ -22,9 +22,14 @@ export async function transportFromUrl(url: string): Promise<Transport> {
       const { AmqpTransport } = await import('./amqp/amqp.transport.js');
       return new AmqpTransport({ url });
     }
+    case 'nats':
+    case 'tls': {
+      const { NatsTransport } = await import('./nats/nats.transport.js');
+      return new NatsTransport({ servers: url });
+    }
     default:
       throw new InvalidTransportError(
-        `No transport for ${JSON.stringify(maskUrl(url))}: use memory://, redis://, rediss://, amqp:// or amqps://`,
+        `No transport for ${JSON.stringify(maskUrl(url))}: use memory://, redis://, rediss://, amqp://, amqps:// or nats://`,
       );
   }
 }

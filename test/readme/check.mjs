@@ -1,26 +1,20 @@
 // Type-checks every ```ts block of README.md the way a new Nest app compiles it: under the
-// compiler options of the Nest CLI's application template, against the built package (dist/).
+// compiler options of the Nest CLI's application template, with the package's entry points
+// mapped to lib/ (the `paths` of tsconfig.json), so no build is needed.
 // Names a block uses without importing or declaring them are imported for it: from the package,
 // Nest and test/readme/fixtures.ts (the example app's own messages and services). A block right
 // after `<!-- readme-check: class-body -->` holds class members; `<!-- readme-check: skip -->`
-// leaves a block out. Usage: npm run build && node test/readme/check.mjs
-import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+// leaves a block out. Usage: node test/readme/check.mjs (test/readme/readme.spec.ts runs it in `npm test`).
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { readdirSync } from 'node:fs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
 const require = createRequire(join(root, 'package.json'));
 const ts = require('typescript');
 const out = join(root, 'build', 'readme-check');
 const MARKER = /^<!--\s*readme-check:\s*(skip|class-body)\s*-->$/;
-
-if (!existsSync(join(root, 'dist', 'index.d.ts'))) {
-  console.error('README examples: dist/ is missing, run `npm run build` first');
-  process.exit(1);
-}
 
 /** The ```ts blocks of the README, with the line each starts on and its marker. */
 function readmeBlocks() {
@@ -52,18 +46,29 @@ function pageBlocks(page) {
   return blocks;
 }
 
-/** The template's tsconfig.json, as `nest new` writes it (strict). */
+/** The template's tsconfig.json, as `nest new` writes it (strict), with the package's entry points in lib/. */
 function templateCompilerOptions() {
   const template = require.resolve('@nestjs/schematics/dist/lib/application/files/ts/tsconfig.json');
   const { compilerOptions } = JSON.parse(readFileSync(template, 'utf8').replace('<%= strict %>', 'true'));
-  return { ...compilerOptions, types: ['node'], incremental: false, noEmit: true, outDir: undefined, rootDir: '.' };
+  return { ...compilerOptions, types: ['node'], incremental: false, noEmit: true, outDir: undefined, rootDir: undefined, paths: packagePaths() };
+}
+
+/** tsconfig.json's `paths` (each entry point of the package to its lib/ source), made absolute. */
+function packagePaths() {
+  const { config } = ts.readConfigFile(join(root, 'tsconfig.json'), ts.sys.readFile);
+  return Object.fromEntries(
+    Object.entries(config.compilerOptions.paths).map(([specifier, targets]) => [specifier, targets.map((target) => join(root, target))]),
+  );
 }
 
 function parsedOptions() {
   return ts.convertCompilerOptionsFromJson(templateCompilerOptions(), out).options;
 }
 
-/** Name -> module for every name the examples may use without importing it; the first module wins. */
+/**
+ * Name -> module for every name the examples may use without importing it (the first module wins),
+ * and the program that read them, for the check to reuse.
+ */
 function importableNames() {
   const modules = [
     ['./fixtures.js', join(out, 'fixtures.ts')],
@@ -92,7 +97,7 @@ function importableNames() {
       if (!names.has(exported.name)) names.set(exported.name, { from });
     }
   });
-  return names;
+  return { names, program };
 }
 
 function resolveTypes(specifier) {
@@ -152,18 +157,17 @@ function importsFor(code, names) {
 }
 
 rmSync(out, { recursive: true, force: true });
-mkdirSync(join(out, 'node_modules'), { recursive: true });
-// The package as an app has it installed: node_modules/nestjs-message-bus, resolved through its exports.
-symlinkSync(relative(join(out, 'node_modules'), root), join(out, 'node_modules', 'nestjs-message-bus'), 'dir');
+mkdirSync(out, { recursive: true });
 cpSync(join(root, 'test', 'readme', 'fixtures.ts'), join(out, 'fixtures.ts'));
 // ES modules, as the CLI's ESM template: the examples use top-level await.
 writeFileSync(join(out, 'package.json'), JSON.stringify({ type: 'module', private: true }));
 
-const names = importableNames();
+const { names, program: exportsProgram } = importableNames();
 const blocks = readmeBlocks();
 const origins = new Map();
 const pageOf = new Map();
 let checked = 0;
+const files = [join(out, 'fixtures.ts')];
 for (const [index, block] of blocks.entries()) {
   if (block.marker === 'skip') continue;
   const file = `block-${String(index + 1).padStart(2, '0')}.ts`;
@@ -173,6 +177,7 @@ for (const [index, block] of blocks.entries()) {
     ? [[...imports, "import { ExampleMembers } from './fixtures.js';", 'export class Example extends ExampleMembers {'], ['}']]
     : [imports, ['export {};']];
   writeFileSync(join(out, file), [...before, block.code, ...after].join('\n') + '\n');
+  files.push(join(out, file));
   origins.set(file, { readmeLine: block.line, offset: before.length });
   checked++;
 }
@@ -182,12 +187,13 @@ writeFileSync(
 );
 
 const skipped = blocks.length - checked;
-try {
-  execFileSync(process.execPath, [require.resolve('typescript/bin/tsc'), '-p', join(out, 'tsconfig.json'), '--pretty', 'false'], { encoding: 'utf8' });
+const diagnostics = ts.getPreEmitDiagnostics(ts.createProgram(files, parsedOptions(), undefined, exportsProgram));
+if (diagnostics.length === 0) {
   console.log(`README examples: ${checked} ts blocks type-check (${skipped} skipped)`);
-} catch (error) {
+} else {
+  const host = { getCanonicalFileName: (name) => name, getCurrentDirectory: () => out, getNewLine: () => '\n' };
   // Point at README.md lines, not the generated files.
-  const report = String(error.stdout).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
+  const report = ts.formatDiagnostics(diagnostics, host).replace(/^(?:\S*\/)?(block-\d+\.ts)\((\d+),(\d+)\)/gm, (match, file, line, column) => {
     const origin = origins.get(file);
     return origin ? `${pageOf.get(file)}(${origin.readmeLine + Number(line) - 1 - origin.offset},${column}) [build/readme-check/${file}]` : match;
   });

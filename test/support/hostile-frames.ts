@@ -44,11 +44,18 @@ export interface AmqpForm {
  * each broker that can carry it (AMQP has no entry without a topic or a payload; a Redis field is
  * always text), and both specs hold every frame of their broker to the same outcome.
  */
+/** A message a plain nats client publishes with JetStream to a group's subject; NATS headers are text only. */
+export interface NatsForm {
+  body: Buffer;
+  headers?: Record<string, string>;
+}
+
 export interface HostileFrame {
   name: string;
   outcome: HostileOutcome;
   redis?: RedisForm;
   amqp?: AmqpForm;
+  nats?: NatsForm;
 }
 
 // amqplib refuses a header table above 64 KiB, so long AMQP headers stay just under it.
@@ -60,27 +67,35 @@ const amqpBody = (content: string | Buffer, headers?: Record<string, unknown>): 
 const SMUGGLING_HEADERS = `{"__proto__":{"${SMUGGLED.header}":"Any.handler","${SMUGGLED.flag}":"yes"},"tenant":"t1"}`;
 const DROPPED_HEADERS = { 'x-bus-stream': 'elsewhere', 'x-bus-unknown': 7, tenant: 't2', count: 3 };
 const undecodable = (problem: RegExp): HostileOutcome => ({ reason: 'UNDECODABLE', problem });
+const natsBody = (body: string | Buffer, headers?: Record<string, string>): NatsForm => ({
+  body: Buffer.isBuffer(body) ? body : Buffer.from(body),
+  ...(headers === undefined ? {} : { headers }),
+});
 
-/** Every hostile frame, for the Redis spec (raw ioredis XADD) and the RabbitMQ spec (raw amqplib publish). */
+/** Every hostile frame, for the Redis (raw ioredis XADD), RabbitMQ (raw amqplib publish) and NATS (raw JetStream publish) specs. */
 export const hostileFrames: HostileFrame[] = [
   {
     name: 'payload nested 100,000 arrays deep',
     outcome: undecodable(/maxPayloadDepth/),
     redis: (topic) => ['topic', topic, 'payload', nestedArrays(100_000)],
     amqp: amqpBody(nestedArrays(100_000)),
+    nats: natsBody(nestedArrays(100_000)),
   },
   {
     name: 'payload nested 5,000 objects deep',
     outcome: undecodable(/maxPayloadDepth/),
     redis: (topic) => ['topic', topic, 'payload', nestedObjects(5_000)],
     amqp: amqpBody(nestedObjects(5_000)),
+    nats: natsBody(nestedObjects(5_000)),
   },
   {
     name: 'payload at the depth limit, handler fails',
     outcome: { reason: 'ATTEMPTS_EXHAUSTED' },
     redis: (topic) => ['topic', topic, 'payload', failingAtDepth(64), 'maxAttempts', '1'],
     amqp: amqpBody(failingAtDepth(64), { 'x-bus-max-attempts': 1 }),
+    nats: natsBody(failingAtDepth(64), { 'x-bus-max-attempts': '1' }),
   },
+  // The NATS server's max_payload (1 MiB by default) refuses this before the bus sees it.
   {
     name: 'payload of 2 MiB',
     outcome: undecodable(/maxPayloadBytes/),
@@ -94,22 +109,37 @@ export const hostileFrames: HostileFrame[] = [
     outcome: undecodable(/invalid correlationId/),
     redis: (topic) => ['topic', topic, 'payload', '1', 'correlationId', 'c'.repeat(LONG)],
     amqp: amqpBody('1', { 'x-bus-correlation-id': 'c'.repeat(LONG) }),
+    nats: natsBody('1', { 'x-bus-correlation-id': 'c'.repeat(LONG) }),
   },
   {
     name: 'topic of 60 kB',
     outcome: undecodable(/invalid topic/),
     redis: () => ['topic', `hostile.${'t'.repeat(LONG)}`, 'payload', '1'],
     amqp: amqpBody('1', { 'x-bus-topic': `hostile.${'t'.repeat(LONG)}` }),
+    nats: natsBody('1', { 'x-bus-topic': `hostile.${'t'.repeat(LONG)}` }),
   },
-  { name: 'topic "#"', outcome: undecodable(/invalid topic/), redis: () => ['topic', '#', 'payload', '1'], amqp: amqpBody('1', { 'x-bus-topic': '#' }) },
+  {
+    name: 'topic "#"',
+    outcome: undecodable(/invalid topic/),
+    redis: () => ['topic', '#', 'payload', '1'],
+    amqp: amqpBody('1', { 'x-bus-topic': '#' }),
+    nats: natsBody('1', { 'x-bus-topic': '#' }),
+  },
   {
     name: 'payload of invalid UTF-8',
     outcome: undecodable(/not decodable/),
     redis: (topic) => ['topic', topic, 'payload', INVALID_UTF8],
     amqp: amqpBody(INVALID_UTF8),
+    nats: natsBody(INVALID_UTF8),
   },
-  { name: 'payload "{"', outcome: undecodable(/not decodable/), redis: (topic) => ['topic', topic, 'payload', '{'], amqp: amqpBody('{') },
-  { name: 'empty payload', outcome: undecodable(/not decodable/), redis: (topic) => ['topic', topic, 'payload', ''], amqp: amqpBody(Buffer.alloc(0)) },
+  { name: 'payload "{"', outcome: undecodable(/not decodable/), redis: (topic) => ['topic', topic, 'payload', '{'], amqp: amqpBody('{'), nats: natsBody('{') },
+  {
+    name: 'empty payload',
+    outcome: undecodable(/not decodable/),
+    redis: (topic) => ['topic', topic, 'payload', ''],
+    amqp: amqpBody(Buffer.alloc(0)),
+    nats: natsBody(Buffer.alloc(0)),
+  },
   // Every AMQP message has a routing key and a body.
   { name: 'no topic', outcome: undecodable(/no topic/), redis: () => ['hello', 'world'] },
   { name: 'no payload', outcome: undecodable(/no payload/), redis: (topic) => ['topic', topic] },
@@ -118,18 +148,21 @@ export const hostileFrames: HostileFrame[] = [
     outcome: undecodable(/invalid attempt/),
     redis: (topic) => ['topic', topic, 'payload', '1', 'attempt', 'abc'],
     amqp: amqpBody('1', { 'x-bus-attempt': 'abc' }),
+    nats: natsBody('1', { 'x-bus-attempt': 'abc' }),
   },
   {
     name: 'priority 1e3',
     outcome: undecodable(/invalid priority/),
     redis: (topic) => ['topic', topic, 'payload', '1', 'priority', '1e3'],
     amqp: amqpBody('1', { 'x-bus-priority': '1e3' }),
+    nats: natsBody('1', { 'x-bus-priority': '1e3' }),
   },
   {
     name: 'kind "job"',
     outcome: undecodable(/invalid kind/),
     redis: (topic) => ['topic', topic, 'payload', '1', 'kind', 'job'],
     amqp: amqpBody('1', { 'x-bus-kind': 'job' }),
+    nats: natsBody('1', { 'x-bus-kind': 'job' }),
   },
   // A Redis field is always text; an AMQP header can be a number.
   { name: 'kind as a number', outcome: undecodable(/invalid kind/), amqp: amqpBody('1', { 'x-bus-kind': 5 }) },
@@ -140,6 +173,9 @@ export const hostileFrames: HostileFrame[] = [
     outcome: { handled: true },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', SMUGGLING_HEADERS],
     amqp: amqpBody('1', JSON.parse(SMUGGLING_HEADERS) as Record<string, unknown>),
+    // NATS headers are text, with no nesting to hide a header in: `__proto__` and `constructor`
+    // arrive as header names of their own (a plain x-bus-handler is a producer's right, not smuggling).
+    nats: natsBody('1', JSON.parse(`{"__proto__":"${SMUGGLED.flag}","constructor":"yes","tenant":"t1"}`) as Record<string, string>),
   },
   {
     name: 'reserved header of the wrong type',
@@ -158,17 +194,19 @@ export const hostileFrames: HostileFrame[] = [
     outcome: { handled: true },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', JSON.stringify(DROPPED_HEADERS)],
     amqp: amqpBody('1', DROPPED_HEADERS),
+    nats: natsBody('1', { 'x-bus-stream': 'elsewhere', 'x-bus-unknown': '7', tenant: 't2', count: '3' }),
   },
   {
     name: 'payload with __proto__ and constructor keys',
     outcome: { handled: true },
     redis: (topic) => ['topic', topic, 'payload', PROTO_PAYLOAD],
     amqp: amqpBody(PROTO_PAYLOAD),
+    nats: natsBody(PROTO_PAYLOAD),
   },
 ];
 
 /** The frames a broker can carry, each with its form for that broker. */
-export function framesOf<B extends 'redis' | 'amqp'>(broker: B): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
+export function framesOf<B extends 'redis' | 'amqp' | 'nats'>(broker: B): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
   return hostileFrames.filter((frame): frame is HostileFrame & Required<Pick<HostileFrame, B>> => frame[broker] !== undefined);
 }
 

@@ -12,6 +12,7 @@ import {
   UnrecoverableError,
   type Envelope,
   type MessageContext,
+  type BusOptions,
   type Transport,
 } from '../../index.js';
 import { recordBus } from '../record-bus.js';
@@ -223,13 +224,16 @@ class Answering {
   }
 }
 
-/** The semantics every transport must have; run once per transport. */
-export function busContract(name: string, makeTransport: TransportFactory): void {
+/**
+ * The semantics every transport must have; run once per transport, and once per codec
+ * (`moduleOptions`, merged under each test's own, say which).
+ */
+export function busContract(name: string, makeTransport: TransportFactory, moduleOptions: BusOptions = {}): void {
   describe(`bus contract on ${name}`, () => {
     const apps = new AppTracker();
     afterEach(() => apps.closeAll());
     const start = (providers: unknown[], options = {}, transport: Transport = makeTransport()) =>
-      apps.start({ transport, providers: providers as never[], options: { retry: FAST_RETRY, ...options } });
+      apps.start({ transport, providers: providers as never[], options: { retry: FAST_RETRY, ...moduleOptions, ...options } });
 
     describe('routing', () => {
       it('delivers an event to exact, * and # handlers that match, and no others', async () => {

@@ -2,3 +2,4 @@
 // `busContract('mine', () => new MyTransport())` in a vitest spec (vitest and @nestjs/testing are peers).
 export { busContract, type TransportFactory } from './bus.contract.js';
 export { flowContract } from './flow.contract.js';
+export { realtimeContract } from './realtime.contract.js';

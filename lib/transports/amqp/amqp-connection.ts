@@ -17,7 +17,7 @@ import { AmqpPublisher, DIRECT_REPLY_TO } from './amqp-publisher.js';
 import { AmqpTopology } from './amqp-topology.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 import { showOnly } from '../shared/credentials.js';
-import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import { EnvelopeMapping, type OutgoingMessage } from './envelope-mapping.js';
 
 const routedCount = (routed: boolean): number => (routed ? 1 : 0);
@@ -79,7 +79,7 @@ export class AmqpConnection implements TransportConnection {
   static async open(options: ResolvedAmqpOptions, context: TransportContext): Promise<AmqpConnection> {
     const { logger } = context;
     const names = new AmqpNames(options.exchange, options.queuePrefix);
-    const mapping = new EnvelopeMapping(context.codec, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, {
+    const mapping = new EnvelopeMapping(context.codecs, names, options.priorityLevels, options.defaultMaxAttempts ?? context.maxAttempts, {
       maxPayloadBytes: context.maxPayloadBytes,
       maxPayloadDepth: options.maxPayloadDepth,
     });

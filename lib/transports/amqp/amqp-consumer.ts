@@ -6,7 +6,7 @@ import { quoted } from '../../messages/inbound.js';
 import { failure } from '../../messages/results.js';
 import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription, Reply } from '../contract/transport.js';
 import { InFlightLatch } from '../shared/in-flight.js';
-import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
+import type { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
 import type { AmqpLink } from './amqp-link.js';
 import type { AmqpNames } from './amqp-names.js';

@@ -1,19 +1,7 @@
 import type { Message, XDeath } from 'amqplib';
-import type { DeadLetter, DeadLetterReason } from '../../messages/dead-letter.js';
+import type { DeadLetter } from '../../messages/dead-letter.js';
+import { DeadLetterHeaders, isDeadLetterReason } from '../shared/envelope-headers.js';
 import type { EnvelopeMapping, OutgoingMessage } from './envelope-mapping.js';
-
-/** AMQP headers carrying the dead-letter fields, next to the envelope's own. */
-export const DeadLetterHeaders = {
-  id: 'x-bus-dead-letter-id',
-  reason: 'x-bus-dead-letter-reason',
-  error: 'x-bus-dead-letter-error',
-  errorCode: 'x-bus-dead-letter-error-code',
-  at: 'x-bus-dead-lettered-at',
-  handler: 'x-bus-dead-letter-handler',
-  group: 'x-bus-dead-letter-group',
-} as const;
-
-const REASONS: readonly string[] = ['ATTEMPTS_EXHAUSTED', 'UNRECOVERABLE', 'REJECTED', 'VALIDATION', 'EXPIRED', 'UNDECODABLE'];
 
 /**
  * A dead letter as an AMQP message: the message as it was (body = payload, or the raw bytes of
@@ -53,7 +41,7 @@ export function decodeDeadLetter(mapping: EnvelopeMapping, message: Message, gro
     return {
       id,
       envelope,
-      reason: (typeof reason === 'string' && REASONS.includes(reason) ? reason : 'REJECTED') as DeadLetterReason,
+      reason: isDeadLetterReason(reason) ? reason : 'REJECTED',
       error: typeof error === 'string' ? { message: error, code: typeof code === 'string' ? code : undefined } : undefined,
       deadLetteredAt: typeof at === 'number' ? at : envelope.timestamp,
       handler: typeof handler === 'string' ? handler : undefined,

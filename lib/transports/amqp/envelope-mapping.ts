@@ -1,27 +1,13 @@
 import type { Message, MessagePropertyHeaders, Options } from 'amqplib';
-import type { Codec } from '../../messages/codec.js';
+import { REPLY_TOPIC } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
 import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
 import { newMessageId } from '../../messages/message-id.js';
 import type { QueryResult } from '../../messages/results.js';
 import { DELAY_QUEUE_HEADER, type AmqpNames } from './amqp-names.js';
-
-/** AMQP headers carrying the envelope fields that have no AMQP property. */
-export const EnvelopeHeaders = {
-  kind: 'x-bus-kind',
-  /** A request's conversation id: its AMQP correlation_id identifies the request itself. */
-  correlationId: 'x-bus-correlation-id',
-  topic: 'x-bus-topic',
-  attempt: 'x-bus-attempt',
-  maxAttempts: 'x-bus-max-attempts',
-  priority: 'x-bus-priority',
-  origin: 'x-bus-origin',
-  causationId: 'x-bus-causation-id',
-  sessionId: 'x-bus-session-id',
-  deadline: 'x-bus-deadline',
-  timestamp: 'x-bus-timestamp',
-} as const;
+import { EnvelopeHeaders, envelopeHeaderFields } from '../shared/envelope-headers.js';
 
 // What the broker adds when it dead-letters, redelivers, federates or shovels a message.
 const BROKER_HEADER = /^(?:x-death$|x-first-death-|x-last-death-|x-delivery-count$|x-received-from$|x-shovelled)/;
@@ -43,7 +29,7 @@ export class EnvelopeMapping {
   private readonly maxAmqpPriority: number;
 
   constructor(
-    private readonly codec: Codec,
+    private readonly codecs: CodecTable,
     private readonly names: AmqpNames,
     /** Broker priority levels; 1 means priorities are not used on the broker. */
     readonly priorityLevels: number,
@@ -67,7 +53,8 @@ export class EnvelopeMapping {
   /** Throws `PayloadTooLargeError` when `checkSize` and the body exceeds `maxPayloadBytes`. */
   encode(envelope: Envelope, checkSize = true): OutgoingMessage {
     // A letter that could not be decoded keeps its raw bytes, and a replay sends them unchanged.
-    const content = Buffer.isBuffer(envelope.payload) ? envelope.payload : this.codec.encode(envelope.payload);
+    const codec = this.codecs.forTopic(envelope.topic);
+    const content = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload, envelope.topic);
     if (checkSize && content.length > this.limits.maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, this.limits.maxPayloadBytes);
     const headers: MessagePropertyHeaders = {};
     for (const key in envelope.headers) {
@@ -99,7 +86,7 @@ export class EnvelopeMapping {
         correlationId: request ? envelope.id : envelope.correlationId,
         replyTo: envelope.replyTo,
         timestamp: Math.floor(envelope.timestamp / 1000),
-        contentType: this.codec.contentType,
+        contentType: codec.contentType,
         priority: amqpPriority,
         // Queries are answered within seconds or not at all; keeping them across a restart helps nobody.
         persistent: envelope.kind !== 'query',
@@ -130,19 +117,12 @@ export class EnvelopeMapping {
       {
         topic: wire[EnvelopeHeaders.topic] ?? original?.routingKey ?? fields.routingKey,
         payload: message.content,
+        contentType: properties.contentType,
         headers,
         id: wireId,
-        kind: wire[EnvelopeHeaders.kind],
+        ...envelopeHeaderFields(wire),
         correlationId: wire[EnvelopeHeaders.correlationId] ?? (replyTo === undefined ? correlationId : undefined),
-        causationId: wire[EnvelopeHeaders.causationId],
-        sessionId: wire[EnvelopeHeaders.sessionId],
         replyTo,
-        timestamp: wire[EnvelopeHeaders.timestamp],
-        origin: wire[EnvelopeHeaders.origin],
-        priority: wire[EnvelopeHeaders.priority],
-        deadline: wire[EnvelopeHeaders.deadline],
-        attempt: wire[EnvelopeHeaders.attempt],
-        maxAttempts: wire[EnvelopeHeaders.maxAttempts],
       },
       {
         id: wireId ?? newMessageId(),
@@ -151,7 +131,7 @@ export class EnvelopeMapping {
         origin: fromBus ? 'internal' : 'external',
         priority: typeof properties.priority === 'number' ? this.fromAmqpPriority(properties.priority) : DEFAULT_PRIORITY,
         maxAttempts: this.defaultMaxAttempts,
-        codec: this.codec,
+        codecs: this.codecs,
         limits: this.limits,
       },
     );
@@ -168,8 +148,8 @@ export class EnvelopeMapping {
 
   encodeReply(requestId: string, result: QueryResult<unknown>): OutgoingMessage {
     return {
-      content: this.codec.encode(result),
-      options: { correlationId: requestId, contentType: this.codec.contentType, persistent: false },
+      content: this.codecs.fallback.encode(result, REPLY_TOPIC),
+      options: { correlationId: requestId, contentType: this.codecs.fallback.contentType, persistent: false },
     };
   }
 
@@ -178,7 +158,7 @@ export class EnvelopeMapping {
     const requestId = stringOr(message.properties.correlationId, undefined);
     if (requestId === undefined) return undefined;
     try {
-      const result = this.codec.decode(message.content) as QueryResult<unknown> | null;
+      const result = this.codecs.fallback.decode(message.content, REPLY_TOPIC) as QueryResult<unknown> | null;
       if (typeof result !== 'object' || result === null || typeof result.ok !== 'boolean') return undefined;
       return { requestId, result };
     } catch {

@@ -18,6 +18,7 @@ export type { Envelope, MessageKind, MessageOrigin } from '../../messages/envelo
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from '../../messages/dead-letter.js';
 export type { QueryResult } from '../../messages/results.js';
 export type { Codec } from '../../messages/codec.js';
+export type { CodecTable } from '../../messages/codec-table.js';
 export {
   normalizeInbound,
   type Inbound,
@@ -25,4 +26,10 @@ export {
   type InboundFields,
   type InboundLimits,
 } from '../../messages/inbound.js';
+export {
+  DeadLetterWriter,
+  MAX_LETTER_ERROR_LENGTH,
+  type DeadLetterWriterHooks,
+  type LetterSettlement,
+} from './dead-letter-writer.js';
 export { TransportError } from '../shared/transport.error.js';

@@ -1,5 +1,6 @@
 import type { IdempotencyStore } from './idempotency-store.js';
 import type { Codec } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
 import type { Envelope, MessageKind } from '../../messages/envelope.js';
 import type { QueryResult } from '../../messages/results.js';
@@ -27,6 +28,11 @@ export interface GroupSubscription {
   group: string;
   bindings: Binding[];
   exclusive: boolean;
+  /**
+   * The group of this instance's realtime handlers (exclusive too): it takes what
+   * `publishRealtime` sends, at most once, and nothing `publish` sends.
+   */
+  realtime?: boolean;
 }
 
 /** One message handed to one consumer, to be acknowledged once it is settled. @publicApi */
@@ -81,7 +87,10 @@ export interface TransportContext {
   /** The module's default `maxAttempts`, for messages from outside that carry none. */
   maxAttempts: number;
   logger: BusLogger;
+  /** The module codec; replies travel in it. */
   codec: Codec;
+  /** The codec of each topic, and of each inbound content type. */
+  codecs: CodecTable;
   maxPayloadBytes: number;
   deadLetters: { maxSize: number; ttlMs: number };
   /** Called with every reply addressed to this connection. */
@@ -107,6 +116,11 @@ export interface TransportConnection {
   readonly idempotency?: IdempotencyStore;
   /** Routes the message to every group bound to its kind and topic; resolves how many. */
   publish(envelope: Envelope, delayMs?: number): number | Promise<number>;
+  /**
+   * Sends an event, at most once, to the realtime groups bound to its topic (one per live
+   * instance); resolves how many instances received it. Absent: the transport has no realtime delivery.
+   */
+  publishRealtime?(envelope: Envelope): number | Promise<number>;
   consume(subscription: GroupSubscription, handler: DeliveryHandler): Consumer | Promise<Consumer>;
   /** Delivers `envelope` to `group` alone, after `delayMs` (retries and replays). */
   schedule(group: string, envelope: Envelope, delayMs: number): void | Promise<void>;

@@ -40,7 +40,9 @@ export function subjectFilters(prefix: string, pattern: string): string[] {
  * stream name so that two namespaces on one server never meet:
  * - `<stream>` (subjects `<stream>.g.>`): one copy of a message per bound group, on
  *   `<stream>.g.<group>.<kind>.<topic>`; a group's durable pull consumer filters its own part;
- * - `<stream>.q.<group>.<topic>`: queries, over core NATS to a queue group per group;
+ * - `<stream>.q.<topic>`: queries, over core NATS to the owning group as a queue group;
+ * - `<stream>.x.<topic>`: the core NATS copy of every event, for per-instance (broadcast and
+ *   session) handlers, which subscribe with the subject filters of their patterns;
  * - `<stream>_dead` (subjects `<stream>_dead.>`): dead letters on `<stream>_dead.<group>.<topic>`;
  * - the key-value bucket `<stream>_bindings`: which group binds which pattern, and the one
  *   owner of each command and query topic.
@@ -86,16 +88,36 @@ export class NatsNames {
     return { group: groupOfToken(token), kind, topic: topic.join('.') };
   }
 
-  querySubject(group: string, topic: string): string {
-    return `${this.stream}.q.${groupToken(group)}.${topic}`;
+  querySubject(topic: string): string {
+    return `${this.stream}.q.${topic}`;
   }
 
-  queryFilter(group: string): string {
-    return `${this.stream}.q.${groupToken(group)}.>`;
+  broadcastSubject(topic: string): string {
+    return `${this.stream}.x.${topic}`;
+  }
+
+  /** The core NATS subjects a per-instance group subscribes to for one event pattern. */
+  broadcastFilters(pattern: string): string[] {
+    return subjectFilters(`${this.stream}.x`, pattern);
   }
 
   deadLetterSubject(group: string, topic: string): string {
     return `${this.deadLetterStream}.${groupToken(group)}.${topic}`;
+  }
+
+  /** The topic a dead-letter subject names. */
+  topicOfDeadLetter(subject: string): string | undefined {
+    const head = `${this.deadLetterStream}.`;
+    if (!subject.startsWith(head)) return undefined;
+    const rest = subject.slice(head.length);
+    const dot = rest.indexOf('.');
+    return dot < 0 ? undefined : rest.slice(dot + 1);
+  }
+
+  /** The topic of a broadcast or query subject, or undefined when it is not one. */
+  topicOf(subject: string, area: 'x' | 'q'): string | undefined {
+    const head = `${this.stream}.${area}.`;
+    return subject.startsWith(head) ? subject.slice(head.length) : undefined;
   }
 
   /** The dead-letter subjects of one topic, whatever the group, or of all when no topic. */
@@ -108,6 +130,13 @@ export class NatsNames {
     return `b.${kind}.${base64url(group)}.${base64url(pattern)}`;
   }
 
+  /** The binding a bucket key names, or undefined when the key is not a binding's. */
+  parseBindingKey(key: string): { kind: string; group: string; pattern: string } | undefined {
+    const [tag, kind, group, pattern, extra] = key.split('.');
+    if (tag !== 'b' || kind === undefined || group === undefined || pattern === undefined || extra !== undefined) return undefined;
+    return { kind, group: fromBase64url(group), pattern: fromBase64url(pattern) };
+  }
+
   /** Bucket key naming the one group that owns a command or query topic. */
   ownerKey(kind: MessageKind, topic: string): string {
     return `o.${kind}.${base64url(topic)}`;
@@ -116,4 +145,19 @@ export class NatsNames {
 
 function base64url(text: string): string {
   return Buffer.from(text, 'utf8').toString('base64url');
+}
+
+function fromBase64url(text: string): string {
+  return Buffer.from(text, 'base64url').toString('utf8');
+}
+
+/** True when the NATS subject filter (`*`, trailing `>`) matches `subject`. */
+export function subjectMatches(filter: string, subject: string): boolean {
+  const wanted = filter.split('.');
+  const words = subject.split('.');
+  for (let i = 0; i < wanted.length; i++) {
+    if (wanted[i] === '>') return words.length > i;
+    if (i >= words.length || (wanted[i] !== '*' && wanted[i] !== words[i])) return false;
+  }
+  return wanted.length === words.length;
 }

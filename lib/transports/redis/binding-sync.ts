@@ -1,5 +1,5 @@
 import type { BusLogger } from '../contract/transport.js';
-import type { BindingTable } from './binding-table.js';
+import type { BindingTable } from '../shared/binding-table.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 

@@ -1,11 +1,11 @@
 import type { DeadLetterStore, Reply, TransportContext } from '../contract/transport.js';
-import type { BindingTable } from './binding-table.js';
+import type { BindingTable } from '../shared/binding-table.js';
 import type { RedisClient, RedisClients } from './redis-clients.js';
 import type { RedisKeys } from './redis-keys.js';
 import type { BusScripts } from './redis-scripts.js';
 import type { ConnectionOptions } from './redis.options.js';
 import type { EntryDecoding } from './stream-entry.js';
-import type { DeadLetterWriter } from '../shared/transport-dead-letter.js';
+import type { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 /** What the consumers of one connection share with it. */

@@ -1,6 +1,6 @@
 import type { BusLogger } from '../contract/transport.js';
 import type { BusScripts } from './redis-scripts.js';
-import type { EntryFields } from './stream-entry.js';
+import { netstrings, type EntryFields } from './stream-entry.js';
 import type { CredentialScrubber } from '../shared/credentials.js';
 
 // Due messages moved per script call; a full batch is followed by another call at once.
@@ -82,10 +82,5 @@ export class DelayedPromoter {
  * distinct), the target stream, then the entry fields — binary-safe for any codec.
  */
 export function delayedMember(nonce: string, stream: string, fields: EntryFields): Buffer {
-  const parts: Buffer[] = [];
-  for (const part of [nonce, stream, ...fields]) {
-    const bytes = typeof part === 'string' ? Buffer.from(part) : part;
-    parts.push(Buffer.from(`${bytes.length}:`), bytes);
-  }
-  return Buffer.concat(parts);
+  return netstrings([nonce, stream, ...fields]);
 }

@@ -1,3 +1,4 @@
+import { REPLY_TOPIC } from '../../messages/codec.js';
 import type { Envelope } from '../../messages/envelope.js';
 import type { QueryResult } from '../../messages/results.js';
 import type {
@@ -9,7 +10,7 @@ import type {
   TransportContext,
 } from '../contract/transport.js';
 import { BindingSync } from './binding-sync.js';
-import { BindingTable } from './binding-table.js';
+import { BindingTable } from '../shared/binding-table.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { DelayedPromoter, delayedMember } from './delayed-promoter.js';
 import { InstanceLease } from './instance-lease.js';
@@ -18,12 +19,13 @@ import { RedisConsumer } from './redis-consumer.js';
 import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
 import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
+import { RealtimeHub } from './realtime-hub.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
-import { DeadLetterWriter } from '../shared/transport-dead-letter.js';
+import { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import { RedisTransportError } from '../shared/transport.error.js';
 import { redisError } from './redis.error.js';
 
@@ -58,6 +60,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private readonly promoter: DelayedPromoter;
   private readonly lease: InstanceLease;
   private readonly inbox: ReplyInbox;
+  private readonly realtime: RealtimeHub;
   private scheduled = 0;
   private closing?: Promise<void>;
 
@@ -76,7 +79,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     this.inbox = new ReplyInbox(this.replyAddress, clients, client, (message) => this.onReply(message), logger, scrubber);
     this.maintenanceIntervalMs = Math.max(50, Math.floor(options.visibilityTimeoutMs / 3));
     this.decoding = {
-      codec: context.codec,
+      codecs: context.codecs,
       defaultMaxAttempts: options.defaultMaxAttempts,
       limits: { maxPayloadBytes: context.maxPayloadBytes, maxPayloadDepth: options.maxPayloadDepth },
     };
@@ -90,6 +93,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       describe: (error) => scrubber.message(error),
     });
     this.idempotency = new RedisIdempotencyStore(client, keys.idempotencyPrefix);
+    this.realtime = new RealtimeHub(subscriber, client, keys.realtimePrefix, this.decoding, context, this.transportLetters);
     this.sync = new BindingSync(this.table, this.scripts, logger, scrubber);
     this.promoter = new DelayedPromoter(this.scripts, options.delayedPollMs, logger, scrubber);
     this.lease = new InstanceLease(client, this.scripts, keys, context.instanceId, options.instanceTtlMs, logger, scrubber, () => this.restore());
@@ -119,7 +123,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   }
 
   publish(envelope: Envelope, delayMs = 0): number | Promise<number> {
-    const fields = encodeEntry(envelope, this.context.codec, this.context.maxPayloadBytes);
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic), this.context.maxPayloadBytes);
     const groups = this.table.match(envelope.kind, envelope.topic);
     if (groups.length === 0) return 0;
     const band = this.keys.band(envelope.priority);
@@ -138,7 +142,15 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     return groups.some((group) => this.readingGroups.has(group)) ? published.then(afterPendingIo) : published;
   }
 
+  publishRealtime(envelope: Envelope): Promise<number> {
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic), this.context.maxPayloadBytes);
+    return this.realtime.publish(envelope, fields).catch((error: unknown) => {
+      throw redisError(this.scrubber, `Could not publish ${envelope.topic} (id=${envelope.id}) in real time`, error);
+    });
+  }
+
   async consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
+    if (subscription.realtime === true) return this.realtime.consume(subscription, handler);
     const consumer = new RedisConsumer(this, subscription, handler);
     this.consumers.add(consumer);
     try {
@@ -153,7 +165,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
 
   async schedule(group: string, envelope: Envelope, delayMs: number): Promise<void> {
     const stream = this.keys.stream(group, this.keys.band(envelope.priority));
-    const fields = encodeEntry(envelope, this.context.codec);
+    const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic));
     try {
       if (delayMs > 0) await this.delay([stream], fields, delayMs);
       else if ((await this.client.xadd(stream, 'NOMKSTREAM', '*', ...fields)) === null) {
@@ -171,7 +183,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       return;
     }
     try {
-      await ReplyInbox.send(this.client, address, this.context.codec.encode(reply));
+      await ReplyInbox.send(this.client, address, this.context.codec.encode(reply, REPLY_TOPIC));
     } catch (error) {
       throw redisError(this.scrubber, `Could not reply to request ${reply.requestId}`, error);
     }
@@ -209,7 +221,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private onReply(message: Buffer): void {
     let reply: Partial<Reply>;
     try {
-      reply = this.context.codec.decode(message) as Partial<Reply>;
+      reply = this.context.codec.decode(message, REPLY_TOPIC) as Partial<Reply>;
     } catch (error) {
       this.context.logger.warn(`Ignored an undecodable reply: ${(error as Error).message}`);
       return;

@@ -3,7 +3,7 @@ import { DuplicateHandlerError, InvalidOptionsError } from '../../messages/error
 import type { Binding, Consumer, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
 import type { ConsumerEnvironment } from './consumer-environment.js';
 import { GroupReader } from './group-reader.js';
-import { bindingField } from './redis-keys.js';
+import { bindingField } from '../shared/binding-table.js';
 
 const GROUP_NAME = /^[^\s]{1,200}$/;
 

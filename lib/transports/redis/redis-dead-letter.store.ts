@@ -1,5 +1,5 @@
 import { redisError } from './redis.error.js';
-import type { Codec } from '../../messages/codec.js';
+import { jsonCodec, type Codec } from '../../messages/codec.js';
 import type { DeadLetter, DeadLetterFilter } from '../../messages/dead-letter.js';
 import type { DeadLetterStore, TransportContext } from '../contract/transport.js';
 import type { RedisClient } from './redis-clients.js';
@@ -39,7 +39,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
 
   async add(letter: DeadLetter): Promise<void> {
     const { envelope, ...info } = letter;
-    const fields = [LETTER_FIELD, JSON.stringify(info), ...encodeEntry(envelope, this.codec)];
+    const fields = [LETTER_FIELD, JSON.stringify(info), ...encodeEntry(envelope, this.codecOf(letter))];
     const { maxSize, ttlMs } = this.context.deadLetters;
     await this.guarded(`store the dead letter of ${envelope.topic} (id=${envelope.id})`, async () => {
       this.dropped(await this.scripts.addDeadLetter(ttlMs, maxSize, fields));
@@ -104,8 +104,9 @@ export class RedisDeadLetterStore implements DeadLetterStore {
     }
   }
 
-  private get codec(): Codec {
-    return this.context.codec;
+  // The letter of an undecodable entry carries its raw fields, which only JSON can hold whatever the topic's codec.
+  private codecOf(letter: DeadLetter): Codec {
+    return letter.reason === 'UNDECODABLE' ? jsonCodec : this.context.codecs.forTopic(letter.envelope.topic);
   }
 
   private async prune(): Promise<number> {
@@ -152,7 +153,7 @@ export class RedisDeadLetterStore implements DeadLetterStore {
 
   private toLetter(stored: StoredLetter): DeadLetter {
     const decoded = decodeEntry(stored.entryId, stored.fields, {
-      codec: this.codec,
+      codecs: this.context.codecs,
       defaultMaxAttempts: this.defaultMaxAttempts,
       limits: { maxPayloadBytes: Infinity, maxPayloadDepth: Infinity },
       trusted: true,

@@ -47,6 +47,11 @@ export class RedisKeys {
     return `${this.replyPrefix}${instanceId}`;
   }
 
+  /** Every realtime channel starts with this; a topic's is this and the topic. */
+  get realtimePrefix(): string {
+    return `${this.base}:rt:`;
+  }
+
   /** Every reply inbox key starts with this; a `replyTo` elsewhere is not one of ours. */
   get replyPrefix(): string {
     return `${this.base}:reply:`;
@@ -71,9 +76,4 @@ export class RedisKeys {
   band(priority: number): number {
     return Math.min(this.bands - 1, Math.max(0, Math.floor((priority * this.bands) / 100)));
   }
-}
-
-/** The binding table field of a binding; newlines cannot occur in topics, patterns or group names. */
-export function bindingField(kind: string, pattern: string, group: string): string {
-  return `${kind}\n${pattern}\n${group}`;
 }

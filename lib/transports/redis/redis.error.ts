@@ -1,5 +1,5 @@
 import type { CredentialScrubber } from '../shared/credentials.js';
-import { RedisTransportError } from '../shared/transport.error.js';
+import { RedisTransportError, scrubbedError } from '../shared/transport.error.js';
 
 /**
  * The old name of {@link RedisTransportError} on `nestjs-message-bus/redis`.
@@ -11,7 +11,5 @@ export type TransportError = RedisTransportError;
 
 /** A {@link RedisTransportError} saying what failed, naming the server, with a scrubbed cause. */
 export function redisError(scrubber: CredentialScrubber, what: string, thrown: unknown): RedisTransportError {
-  const cause = new Error(scrubber.message(thrown));
-  cause.name = thrown instanceof Error ? thrown.name : 'Error';
-  return new RedisTransportError(`${what} (Redis at ${scrubber.maskedUrl}): ${cause.message}`, { cause });
+  return scrubbedError(RedisTransportError, 'Redis', scrubber, what, thrown);
 }

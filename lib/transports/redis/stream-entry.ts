@@ -1,4 +1,5 @@
 import type { Codec } from '../../messages/codec.js';
+import type { CodecTable } from '../../messages/codec-table.js';
 import { DEFAULT_PRIORITY, type Envelope } from '../../messages/envelope.js';
 import { PayloadTooLargeError } from '../../messages/errors.js';
 import { inboundHeaders, isUnsafeKey, isUserHeader, MAX_ID_LENGTH, normalizeInbound, truncatedRaw, undecodableEnvelope, type InboundLimits } from '../../messages/inbound.js';
@@ -13,16 +14,17 @@ export type DecodedEntry =
 
 /**
  * The stream entry fields of an envelope: one field per envelope property (the payload encoded
- * by the codec, headers as JSON), optional ones only when set. Throws
+ * by `codec`, named by `contentType`; headers as JSON), optional ones only when set. Throws
  * {@link PayloadTooLargeError} when the encoded payload is over `maxPayloadBytes`.
  */
 export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = Infinity): EntryFields {
   // A letter that keeps a message's raw bytes stores them unchanged, and a replay sends them so.
-  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload);
+  const payload = Buffer.isBuffer(envelope.payload) ? envelope.payload : codec.encode(envelope.payload, envelope.topic);
   if (payload.length > maxPayloadBytes) throw new PayloadTooLargeError(envelope.topic, maxPayloadBytes);
   const fields: EntryFields = [
     'topic', envelope.topic,
     'payload', payload,
+    'contentType', codec.contentType,
     'id', envelope.id,
     'kind', envelope.kind,
     'timestamp', String(envelope.timestamp),
@@ -48,7 +50,7 @@ function hasKeys(record: Record<string, string>): boolean {
 
 /** How entries are read: from a group stream (the inbound rule), or back from the dead letters. */
 export interface EntryDecoding {
-  codec: Codec;
+  codecs: CodecTable;
   defaultMaxAttempts: number;
   limits: InboundLimits;
   /** Entries this bus wrote itself (dead letters): every header is kept. */
@@ -72,6 +74,7 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
           {
             topic: text('topic'),
             payload: values.get('payload'),
+            contentType: text('contentType'),
             headers,
             id: text('id'),
             kind: text('kind'),
@@ -93,7 +96,7 @@ export function decodeEntry(entryId: string, fields: Buffer[], decoding: EntryDe
             origin: 'external',
             priority: DEFAULT_PRIORITY,
             maxAttempts: decoding.defaultMaxAttempts,
-            codec: decoding.codec,
+            codecs: decoding.codecs,
             limits: decoding.limits,
           },
         );
@@ -138,4 +141,34 @@ function headersOf(json: string | undefined, keepReserved: boolean): Record<stri
 export function undecodableEntryEnvelope(entryId: string, stream: string, raw: Record<string, string>): Envelope {
   const id = raw.id !== undefined && raw.id.length > 0 && raw.id.length <= MAX_ID_LENGTH ? raw.id : entryId;
   return undecodableEnvelope({ id, topic: raw.topic, payload: raw, headers: { 'x-bus-stream': stream, 'x-bus-entry-id': entryId } });
+}
+
+/** Netstrings (`length:bytes`) of each part: binary-safe for any codec. */
+export function netstrings(parts: readonly (string | Buffer)[]): Buffer {
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    const bytes = typeof part === 'string' ? Buffer.from(part) : part;
+    chunks.push(Buffer.from(`${bytes.length}:`), bytes);
+  }
+  return Buffer.concat(chunks);
+}
+
+const COLON = 0x3a;
+const MAX_LENGTH_DIGITS = 10;
+
+/** The parts of a netstring frame, or undefined when it is not one (a hostile or foreign publisher). */
+export function parseNetstrings(frame: Buffer): Buffer[] | undefined {
+  const parts: Buffer[] = [];
+  let at = 0;
+  while (at < frame.length) {
+    const colon = frame.indexOf(COLON, at);
+    if (colon < 0 || colon === at || colon - at > MAX_LENGTH_DIGITS) return undefined;
+    const digits = frame.toString('latin1', at, colon);
+    if (!/^\d+$/.test(digits)) return undefined;
+    const end = colon + 1 + Number(digits);
+    if (end > frame.length) return undefined;
+    parts.push(frame.subarray(colon + 1, end));
+    at = end;
+  }
+  return parts;
 }

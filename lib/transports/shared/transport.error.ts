@@ -1,4 +1,5 @@
 import { MessageBusError } from '../../messages/errors.js';
+import type { CredentialScrubber } from './credentials.js';
 
 /**
  * A broker could not do what the bus asked (unreachable, refused the credentials or an
@@ -25,4 +26,20 @@ export class AmqpTransportError extends TransportError {
   ) {
     super(message);
   }
+}
+
+/** A {@link TransportError} of the NATS JetStream transport. @publicApi */
+export class NatsTransportError extends TransportError {}
+
+/** A broker's error saying what failed, naming the server (URL masked), with a scrubbed cause. */
+export function scrubbedError<E extends TransportError>(
+  Type: new (message: string, options?: ErrorOptions) => E,
+  broker: string,
+  scrubber: CredentialScrubber,
+  what: string,
+  thrown: unknown,
+): E {
+  const cause = new Error(scrubber.message(thrown));
+  cause.name = thrown instanceof Error ? thrown.name : 'Error';
+  return new Type(`${what} (${broker} at ${scrubber.maskedUrl}): ${cause.message}`, { cause });
 }

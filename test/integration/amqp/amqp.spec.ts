@@ -1,11 +1,13 @@
 import { afterAll, describe } from 'vitest';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
+import { contractCodecs } from '../../support/codecs.js';
 import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
 import { deleteNamespaces, testNamespace } from './support/broker.js';
 import { holdBrokerLock } from './support/broker-lock.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
+const codecs = await contractCodecs();
 
 describe.runIf(available)('RabbitMQ', () => {
   holdBrokerLock();
@@ -17,6 +19,9 @@ describe.runIf(available)('RabbitMQ', () => {
     namespaces.push(exchange);
     return new AmqpTransport({ url: AMQP_URL, exchange });
   };
-  busContract('amqp', makeTransport);
-  flowContract('amqp', makeTransport);
+  // Once per codec: JSON (the default), MessagePack, protobuf.
+  for (const [suffix, codec] of codecs) {
+    busContract(`amqp${suffix}`, makeTransport, { codec });
+    flowContract(`amqp${suffix}`, makeTransport, { codec });
+  }
 });

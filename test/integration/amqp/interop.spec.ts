@@ -1,32 +1,13 @@
-import { Injectable } from '@nestjs/common';
 import type { ConsumeMessage } from 'amqplib';
 import { describe, beforeEach, expect, it } from 'vitest';
-import { CommandHandler, EventHandler, QueryHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
 import { until } from '../../support/bus-app.js';
+import { Orders } from '../../support/interop-orders.js';
 import { useAmqpFixture } from './support/amqp-fixture.js';
 import type { PlainClient } from './support/plain-client.js';
 
 const available = await brokerAvailable('RabbitMQ', AMQP_URL);
-
-@Injectable()
-class Orders {
-  readonly events: Envelope[] = [];
-  readonly commands: Envelope[] = [];
-  @EventHandler('orders.*')
-  onEvent(_: unknown, context: MessageContext) {
-    this.events.push(context.envelope);
-  }
-  @CommandHandler('orders.cancel')
-  onCommand(_: unknown, context: MessageContext) {
-    this.commands.push(context.envelope);
-  }
-  @QueryHandler('orders.count')
-  count(payload: { status: string }) {
-    return { status: payload.status, count: 3 };
-  }
-}
 
 describe.runIf(available)('RabbitMQ interoperability with plain AMQP clients', () => {
   const fixture = useAmqpFixture('interop');

@@ -4,11 +4,12 @@ import { jsonCodec, type Envelope } from 'nestjs-message-bus';
 import { AmqpNames, delayBucket } from '../../../lib/transports/amqp/amqp-names.js';
 import { CredentialScrubber } from '../../../lib/transports/shared/credentials.js';
 import { EnvelopeMapping } from '../../../lib/transports/amqp/envelope-mapping.js';
+import { CodecTable } from '../../../lib/messages/codec-table.js';
 
 // The pure parts of the RabbitMQ transport: no broker needed.
 
 const names = new AmqpNames('shop', 'shop');
-const mapping = new EnvelopeMapping(jsonCodec, names, 10, 3, { maxPayloadBytes: 1024, maxPayloadDepth: 64 });
+const mapping = new EnvelopeMapping(new CodecTable(jsonCodec), names, 10, 3, { maxPayloadBytes: 1024, maxPayloadDepth: 64 });
 
 const envelope = (overrides: Partial<Envelope> = {}): Envelope => ({
   id: 'id-1',

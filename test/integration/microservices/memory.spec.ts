@@ -8,7 +8,10 @@ import { MessageBusServer, UnsupportedPatternError } from 'nestjs-message-bus/mi
 import { CollectingLogger } from '../../support/bus-app.js';
 import { microservicesContract } from './microservices.contract.js';
 
-microservicesContract('memory', () => new MemoryTransport());
+microservicesContract('memory', () => {
+  const transport = new MemoryTransport();
+  return () => transport;
+});
 
 @Controller()
 class ObjectPatternController {

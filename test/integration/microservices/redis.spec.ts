@@ -10,7 +10,10 @@ const available = await brokerAvailable('Redis', REDIS_URL);
 describe.skipIf(!available)('microservices on redis', () => {
   const namespaces = new RedisNamespaces(REDIS_URL);
   afterAll(() => namespaces.cleanup());
-  microservicesContract('redis', () => new RedisTransport({ url: REDIS_URL, prefix: namespaces.next() }));
+  microservicesContract('redis', () => {
+    const prefix = namespaces.next();
+    return () => new RedisTransport({ url: REDIS_URL, prefix });
+  });
 });
 
 describe.skipIf(!available)('microservices across processes on redis', () => {

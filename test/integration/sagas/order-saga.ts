@@ -1,5 +1,6 @@
 import { Topic } from 'nestjs-message-bus';
-import { EventHandler, Handles, Saga, SagaBase, StartedBy } from 'nestjs-message-bus';
+import { EventHandler } from 'nestjs-message-bus';
+import { Handles, Saga, SagaBase, StartedBy } from 'nestjs-message-bus/sagas';
 import { Injectable } from '@nestjs/common';
 
 @Topic('Test.Saga.OrderPlaced')

@@ -1,14 +1,14 @@
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus';
+import { BusMetrics } from 'nestjs-message-bus';
+import { MemorySagaStore, SagaModule, Sagas, type SagaStore } from 'nestjs-message-bus/sagas';
 import { PostgresSagaStore } from 'nestjs-message-bus/postgres';
 import { RedisSagaStore } from 'nestjs-message-bus/redis';
 import { AppTracker, until } from '../../support/bus-app.js';
-import { brokerAvailable, REDIS_URL } from '../../support/brokers.js';
+import { brokerAvailable, POSTGRES_URL, REDIS_URL } from '../../support/brokers.js';
 import { Cancellations, Counted, CounterSaga, OrderPlaced, OrderSaga, PaymentFailed } from './order-saga.js';
 
-const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 const apps = new AppTracker();
 afterEach(() => apps.closeAll());
 
@@ -34,6 +34,13 @@ describe('sagas on the memory store', () => {
     // The timeout requested at the start finds no instance any more: ignored, no second cancellation.
     await until(() => app.get(Sagas).stats().ignored === 1, 2000, 'the timeout to be ignored');
     expect(cancellations.received).toHaveLength(1);
+    // The bus's Prometheus metrics count the sagas too, per saga.
+    const text = await app.get(BusMetrics).metrics();
+    expect(text).toContain('bus_saga_started_total{saga="order"} 1');
+    expect(text).toContain('bus_saga_completed_total{saga="order"} 1');
+    expect(text).toContain('bus_saga_ignored_total{saga="order"} 1');
+    expect(text).toContain('bus_saga_conflicts_total{saga="order"} 0');
+    expect(text).toContain('bus_saga_started_total{saga="counter"} 0');
   });
 
   it('cancels an order whose payment timed out', async () => {
@@ -68,6 +75,8 @@ async function interleaved(store: SagaStore): Promise<number> {
     expect(new Set(state.seen).size).toBe(100);
     expect(state.seen.every((n) => n % 10 === saga)).toBe(true);
   }
+  const metrics = await first.get(BusMetrics).metrics();
+  expect(metrics).toContain(`bus_saga_conflicts_total{saga="counter"} ${first.get(Sagas).stats('counter').conflicts}`);
   return first.get(Sagas).stats().conflicts + second.get(Sagas).stats().conflicts;
 }
 

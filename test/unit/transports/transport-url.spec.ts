@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AmqpTransport } from '../../../lib/transports/amqp/amqp.transport.js';
 import { MemoryTransport } from '../../../lib/transports/memory/memory.transport.js';
+import { NatsTransport } from '../../../lib/transports/nats/nats.transport.js';
 import { RedisTransport } from '../../../lib/transports/redis/redis.transport.js';
 import { serverOf } from '../../../lib/transports/shared/credentials.js';
 
@@ -24,5 +25,6 @@ describe('serverOf: a broker URL as an AsyncAPI server', () => {
     expect(new RedisTransport({ url: 'redis://:secret@127.0.0.1:6379/1' }).server).toEqual({ protocol: 'redis', host: '127.0.0.1:6379', pathname: '/1' });
     expect(new RedisTransport().server).toEqual({ protocol: 'redis', host: '127.0.0.1:6379' });
     expect(new AmqpTransport('amqps://u:secret@mq:5671/shop').server).toEqual({ protocol: 'amqps', host: 'mq:5671', pathname: '/shop' });
+    expect(new NatsTransport('nats://u:secret@nats:4222').server).toEqual({ protocol: 'nats', host: 'nats:4222' });
   });
 });

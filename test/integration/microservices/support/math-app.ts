@@ -2,12 +2,16 @@
 // integration apps: a sum RPC behind an HTTP route, events fanned out to two listeners, a thrown
 // RpcException, plus enhancers and the bus's own decorators side by side.
 import {
+  Body,
   Catch,
+  type DynamicModule,
   Controller,
   Get,
+  HttpCode,
   Inject,
   Injectable,
   ParseIntPipe,
+  Post,
   type INestApplication,
   Query,
   UseFilters,
@@ -21,7 +25,7 @@ import {
 } from '@nestjs/common';
 import { ClientProxy, ClientsModule, Ctx, EventPattern, MessagePattern, Payload, RpcException } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
-import { lastValueFrom, map, throwError, type Observable } from 'rxjs';
+import { lastValueFrom, map, of, throwError, type Observable } from 'rxjs';
 import { EventHandler, MessageBus, MessageBusModule, QueryHandler, type MessageContext, type Transport } from 'nestjs-message-bus';
 import { MessageBusClient, MessageBusServer, type BusRpcContext } from 'nestjs-message-bus/microservices';
 import { CollectingLogger } from '../../../support/bus-app.js';
@@ -67,6 +71,17 @@ export class MathController {
   @MessagePattern('math.sum')
   sum(@Payload() numbers: number[]): number {
     return numbers.reduce((total, n) => total + n, 0);
+  }
+
+  @MessagePattern('math.sumAsync')
+  async sumAsync(@Payload() numbers: number[]): Promise<number> {
+    await Promise.resolve();
+    return this.sum(numbers);
+  }
+
+  @MessagePattern('math.sumObservable')
+  sumObservable(@Payload() numbers: number[]): Observable<number> {
+    return of(this.sum(numbers));
   }
 
   @MessagePattern('math.refuse')
@@ -168,6 +183,20 @@ export class HttpController {
   sum(@Query('numbers') numbers: string): Promise<number> {
     return lastValueFrom(this.client.send<number>('math.sum', numbers.split(',').map(Number)));
   }
+
+  @Post()
+  @HttpCode(200)
+  call(@Query('command') command: string, @Body() numbers: number[]): Observable<number> {
+    return this.client.send<number>(command, numbers);
+  }
+
+  /** Sends every list at once; true when each answer is its own list's sum. */
+  @Post('concurrent')
+  @HttpCode(200)
+  async concurrent(@Body() lists: number[][]): Promise<boolean> {
+    const answers = await Promise.all(lists.map((list) => lastValueFrom(this.client.send<number>('math.sum', list))));
+    return answers.every((answer, index) => answer === lists[index]?.reduce((total, n) => total + n, 0));
+  }
 }
 
 export interface MathApp {
@@ -180,23 +209,24 @@ export interface MathApp {
   close(): Promise<void>;
 }
 
+/** The app's `MATH_CLIENT`: a `MessageBusClient` on the application's own bus. */
+const sharedBusClient = ClientsModule.registerAsync([
+  {
+    name: MATH_CLIENT,
+    inject: [MessageBus],
+    useFactory: (bus: MessageBus) => ({ customClass: MessageBusClient, options: { bus, timeoutMs: 5000 } }),
+  },
+]);
+
 /**
  * A hybrid application: HTTP plus a Nest microservice served by `MessageBusServer` on the
- * module's own bus, a `MessageBusClient` from `ClientsModule`, and the bus's decorators.
+ * module's own bus, a `MessageBusClient` from `ClientsModule` (`clients` registers `MATH_CLIENT`
+ * otherwise), and the bus's decorators.
  */
-export async function startMathApp(transport: Transport, serviceName = 'math'): Promise<MathApp> {
+export async function startMathApp(transport: Transport, clients: DynamicModule = sharedBusClient): Promise<MathApp> {
   const logger = new CollectingLogger();
   const module = await Test.createTestingModule({
-    imports: [
-      MessageBusModule.forRoot(transport, { serviceName, retry: { maxAttempts: 3, initialDelayMs: 10 } }),
-      ClientsModule.registerAsync([
-        {
-          name: MATH_CLIENT,
-          inject: [MessageBus],
-          useFactory: (bus: MessageBus) => ({ customClass: MessageBusClient, options: { bus, timeoutMs: 5000 } }),
-        },
-      ]),
-    ],
+    imports: [MessageBusModule.forRoot(transport, { serviceName: 'math', retry: { maxAttempts: 3, initialDelayMs: 10 } }), clients],
     controllers: [MathController, ShippingController, HttpController],
     providers: [Seen, BusHandlers],
   })

@@ -11,6 +11,7 @@ import {
   QueryHandler,
   type MessageContext,
 } from 'nestjs-message-bus';
+import { NatsTransport } from 'nestjs-message-bus/nats';
 import { RedisTransport, type RedisTransportOptions } from 'nestjs-message-bus/redis';
 import type { ChildConfig, ChildReport, ChildRequest, WorkPayload } from './child-protocol.js';
 
@@ -72,7 +73,7 @@ class ReportingLogger implements LoggerService {
 
 @Module({
   imports: [
-    MessageBusModule.forRoot(new RedisTransport(config.transport as RedisTransportOptions), {
+    MessageBusModule.forRoot(config.nats ? new NatsTransport(config.nats) : new RedisTransport(config.transport as RedisTransportOptions), {
       serviceName: config.serviceName,
       retry: config.retry,
     }),

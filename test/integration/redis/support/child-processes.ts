@@ -11,7 +11,7 @@ const lib = (path: string) => join(ROOT, 'lib', path);
 const CACHE = join(ROOT, 'node_modules', '.cache', 'nestjs-message-bus-tests');
 
 /**
- * Real processes running a small Nest app on the Redis transport. The app is TypeScript with
+ * Real processes running a small Nest app on the Redis (or NATS) transport. The app is TypeScript with
  * decorators, so it is bundled first (Vite, with the same decorator transform and aliases as
  * vitest, the library bundled in from lib/): a fresh clone needs no prior build, and each test
  * file gets its own bundle in about a quarter of a second.
@@ -32,6 +32,7 @@ export class ChildProcesses {
       resolve: {
         alias: [
           { find: /^nestjs-message-bus\/redis$/, replacement: lib('transports/redis/index.ts') },
+          { find: /^nestjs-message-bus\/nats$/, replacement: lib('transports/nats/index.ts') },
           { find: /^nestjs-message-bus$/, replacement: lib('index.ts') },
         ],
       },

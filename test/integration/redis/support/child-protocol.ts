@@ -1,4 +1,5 @@
 import type { RetryPolicy } from 'nestjs-message-bus';
+import type { NatsTransportOptions } from 'nestjs-message-bus/nats';
 import type { RedisTransportOptions } from 'nestjs-message-bus/redis';
 
 /** How a child application is set up. */
@@ -8,7 +9,9 @@ export interface ChildConfig {
   serviceName: string;
   /** Which handler sets it has: `worker` (command work.do), `listener` (events news.*), `answerer` (query who.answers). */
   roles: ('worker' | 'listener' | 'answerer')[];
+  /** Redis options; `nats` instead runs the child on NATS JetStream. */
   transport: Omit<RedisTransportOptions, 'createClient'>;
+  nats?: NatsTransportOptions;
   retry?: RetryPolicy;
 }
 

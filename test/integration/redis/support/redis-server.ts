@@ -1,24 +1,25 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { freePort } from '../../../support/brokers.js';
+import { DisposableServer } from '../../../support/disposable-server.js';
 
 /**
  * A redis-server owned by one test: its own port and data directory, the append-only file on by
  * default (so a restart keeps what was stored), optionally a password. Stopped with SIGTERM,
  * which makes Redis flush the append-only file, as a clean restart would, or killed with SIGKILL.
  */
-export class RedisServer {
-  private process?: ChildProcess;
-
+export class RedisServer extends DisposableServer {
   private constructor(
-    readonly port: number,
-    private readonly dir: string,
+    port: number,
+    dir: string,
     readonly password: string | undefined,
     private readonly persistence: 'always' | 'everysec' | 'none',
-  ) {}
+  ) {
+    super(port, dir);
+  }
 
   /** `port` defaults to a free one; `persistence` to the append-only file synced every second. */
   static async start(options: { password?: string; port?: number; persistence?: 'always' | 'everysec' | 'none' } = {}): Promise<RedisServer> {
@@ -39,36 +40,14 @@ export class RedisServer {
 
   /** Starts the server again (unless it runs) on the same port and data directory; resolves once it answers. */
   async resume(): Promise<void> {
-    if (this.process !== undefined && this.process.exitCode === null) return;
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', ''];
     if (this.persistence === 'none') args.push('--appendonly', 'no');
     else args.push('--appendonly', 'yes', '--appendfsync', this.persistence);
     if (this.password !== undefined) args.push('--requirepass', this.password);
-    this.process = spawn('redis-server', args, { stdio: 'ignore' });
-    const deadline = Date.now() + 5_000;
-    while (!(await this.answers())) {
-      if (Date.now() > deadline) throw new Error(`redis-server on port ${this.port} did not start`);
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
+    await this.launch('redis-server', args);
   }
 
-  /** Stops the server (SIGTERM: a clean shutdown; SIGKILL: a crash); resolves once the process is gone. */
-  async stop(signal: 'SIGTERM' | 'SIGKILL' = 'SIGTERM'): Promise<void> {
-    const process = this.process;
-    this.process = undefined;
-    if (!process || process.exitCode !== null) return;
-    const exited = new Promise((resolve) => process.once('exit', resolve));
-    process.kill(signal);
-    await exited;
-  }
-
-  /** Stops the server for good and removes its data. */
-  async dispose(): Promise<void> {
-    await this.stop();
-    await rm(this.dir, { recursive: true, force: true });
-  }
-
-  private async answers(): Promise<boolean> {
+  protected async answers(): Promise<boolean> {
     const client = new Redis(this.url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
     client.on('error', () => undefined);
     try {
@@ -80,17 +59,6 @@ export class RedisServer {
       client.disconnect();
     }
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { groupOfToken, groupToken, isNatsName, NatsNames, subjectFilters } from '../../../../lib/transports/nats/nats-names.js';
+import { groupOfToken, groupToken, isNatsName, NatsNames, subjectFilters, subjectMatches } from '../../../../lib/transports/nats/nats-names.js';
 
 describe('NATS names', () => {
   it('maps * to * and a trailing # to the prefix and prefix.>', () => {
@@ -32,8 +32,10 @@ describe('NATS names', () => {
 
   it('keeps queries and dead letters outside the message stream, filterable by topic', () => {
     const names = new NatsNames('shop');
-    expect(names.querySubject('app', 'stock.get')).toBe('shop.q.app.stock.get');
-    expect(names.querySubject('app', 'x').startsWith('shop.g.')).toBe(false);
+    expect(names.querySubject('stock.get')).toBe('shop.q.stock.get');
+    expect(names.querySubject('x').startsWith('shop.g.')).toBe(false);
+    expect(names.broadcastSubject('TTS.Started')).toBe('shop.x.TTS.Started');
+    expect(names.broadcastFilters('TTS.#')).toEqual(['shop.x.TTS', 'shop.x.TTS.>']);
     expect(names.deadLetterSubject('app', 'fail.always')).toBe('shop_dead.app.fail.always');
     expect(names.deadLetterFilter('fail.always')).toBe('shop_dead.*.fail.always');
     expect(names.deadLetterFilter()).toBe('shop_dead.>');
@@ -45,5 +47,15 @@ describe('NATS names', () => {
     expect(key).toMatch(/^[-/_=.A-Za-z0-9]+$/);
     expect(names.ownerKey('command', 'a:b')).toMatch(/^o\.command\.[-_A-Za-z0-9]+$/);
     expect(names.bindingKey('event', 'x', 'a.*')).not.toBe(names.bindingKey('event', 'x', 'a.#'));
+    expect(names.parseBindingKey(key)).toEqual({ kind: 'event', group: 'svc:a.b', pattern: 'TTS.#' });
+    expect(names.parseBindingKey(names.ownerKey('command', 'a'))).toBeUndefined();
+  });
+
+  it('matches subjects against NATS filters', () => {
+    expect(subjectMatches('a.*', 'a.b')).toBe(true);
+    expect(subjectMatches('a.*', 'a.b.c')).toBe(false);
+    expect(subjectMatches('a.>', 'a')).toBe(false);
+    expect(subjectMatches('a.>', 'a.b.c')).toBe(true);
+    expect(subjectMatches('a.b', 'a.b')).toBe(true);
   });
 });

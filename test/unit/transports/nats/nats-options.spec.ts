@@ -1,7 +1,7 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InvalidOptionsError, InvalidTransportError } from 'nestjs-message-bus';
-import { resolveNatsOptions } from '../../../../lib/transports/nats/nats-options.js';
+import { resolveNatsOptions } from '../../../../lib/transports/nats/nats.options.js';
 
 describe('NATS transport options', () => {
   it('applies the documented defaults', () => {

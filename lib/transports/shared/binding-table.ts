@@ -2,6 +2,11 @@ import { MESSAGE_KINDS, type MessageKind } from '../../messages/envelope.js';
 import { assertPattern } from '../../routing/topic.js';
 import { TopicTrie } from '../../routing/topic-trie.js';
 
+/** The binding table field of a binding; newlines cannot occur in topics, patterns or group names. */
+export function bindingField(kind: string, pattern: string, group: string): string {
+  return `${kind}\n${pattern}\n${group}`;
+}
+
 interface Route {
   kind: MessageKind;
   pattern: string;
@@ -13,7 +18,7 @@ export type ChangeOutcome = 'applied' | 'stale' | 'gap' | 'malformed';
 
 /**
  * This instance's copy of the binding table, so publishing routes without a round trip. It
- * follows the table in Redis through versioned change notifications; a gap in the versions (a
+ * follows the table in the broker through versioned change notifications; a gap in the versions (a
  * notification missed while the subscriber reconnected) asks for a full reload.
  */
 export class BindingTable {

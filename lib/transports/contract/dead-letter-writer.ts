@@ -2,7 +2,7 @@ import type { DeadLetter } from '../../messages/dead-letter.js';
 import { toError } from '../../messages/errors.js';
 import { quoted, truncatedRaw } from '../../messages/inbound.js';
 import { newMessageId } from '../../messages/message-id.js';
-import type { BusLogger, DeadLetterStore } from '../contract/transport.js';
+import type { BusLogger, DeadLetterStore } from './transport.js';
 
 /** The error a dead letter keeps is cut to this many characters: a letter must stay storable. */
 export const MAX_LETTER_ERROR_LENGTH = 2000;

@@ -1,0 +1,17 @@
+import { afterAll, describe } from 'vitest';
+import { NatsTransport } from 'nestjs-message-bus/nats';
+import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
+import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
+import { NatsNamespaces } from './support/nats-namespaces.js';
+
+const available = await brokerAvailable('NATS', NATS_URL);
+
+describe.runIf(available)('NATS JetStream transport', () => {
+  const namespaces = new NatsNamespaces(NATS_URL);
+  afterAll(() => namespaces.cleanup());
+  // Each call is a stream of its own: isolated from every other transport the suites make.
+  const makeTransport = () => new NatsTransport({ servers: NATS_URL, stream: namespaces.next('contract') });
+
+  busContract('nats', makeTransport);
+  flowContract('nats', makeTransport);
+});
