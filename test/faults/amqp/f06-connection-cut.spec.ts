@@ -29,19 +29,17 @@ describe.skipIf(!available)('F06 amqp: producer connection cut during confirmed 
     const proxy = await TcpProxy.start(AMQP_URL);
     const sender = await apps.start({ transport: new AmqpTransport({ url: proxy.url(AMQP_URL), exchange: namespace }), options: { serviceName: 'sender' } });
 
-    let restoredAt = 0;
     const cut = async () => {
       await proxy.cut();
       await new Promise((resolve) => setTimeout(resolve, CUT_MS));
-      restoredAt = Date.now();
+      const restoredAt = Date.now();
       await proxy.restore();
+      return restoredAt;
     };
-    let cutting: Promise<void> | undefined;
-    await openLoop(ledger, { count: MESSAGES, perSecond: 500, onSent: (n) => void (n === MESSAGES * 0.4 && (cutting = cut())) }, (id) =>
+    const restoredAt = await openLoop(ledger, { count: MESSAGES, perSecond: 500, fault: { at: 0.4, inject: cut } }, (id) =>
       sender.bus.send('fault.work', { id }),
     );
-    await cutting;
-    await until(() => [...ledger.acknowledged].every((id) => ledger.handledIds().has(id)), 60_000, 'every confirmed send handled');
+    await until(() => ledger.allAcknowledgedHandled(), 60_000, 'every confirmed send handled');
     const recoverMs = ledger.firstHandledAfter(restoredAt);
     const figures = ledger.figures({ recoverMs, notes: `producer cut ${CUT_MS} ms at 40% of an open loop at 500/s` });
     await proxy.cut();

@@ -28,19 +28,17 @@ describe.skipIf(!installed)('F04 redis: broker kill -9 and restart (appendfsync 
     await worker('b');
     const sender = await apps.start({ transport: new RedisTransport({ url: server.url, prefix }), options: { serviceName: 'sender' } });
 
-    let restartedAt = 0;
     const crash = async () => {
       await server.stop('SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS));
-      restartedAt = Date.now();
+      const restartedAt = Date.now();
       await server.resume();
+      return restartedAt;
     };
-    let crashed: Promise<void> | undefined;
-    await openLoop(ledger, { count: MESSAGES, perSecond: 500, onSent: (n) => void (n === MESSAGES * 0.4 && (crashed = crash())) }, (id) =>
+    const restartedAt = await openLoop(ledger, { count: MESSAGES, perSecond: 500, fault: { at: 0.4, inject: crash } }, (id) =>
       sender.bus.send('fault.work', { id }),
     );
-    await crashed;
-    await until(() => [...ledger.acknowledged].every((id) => ledger.handledIds().has(id)), 60_000, 'every acknowledged send handled');
+    await until(() => ledger.allAcknowledgedHandled(), 60_000, 'every acknowledged send handled');
     const recoverMs = ledger.firstHandledAfter(restartedAt);
     const figures = ledger.figures({ recoverMs, notes: `kill -9, restarted after ${OUTAGE_MS} ms, at 40% of an open loop at 500/s` });
 

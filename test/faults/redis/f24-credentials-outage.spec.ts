@@ -33,7 +33,6 @@ describe.skipIf(!installed)('F24 redis: credentials during an outage', () => {
       options: { serviceName: 'sender' },
     });
     const seen: Record<string, unknown> = {};
-    let restartedAt = 0;
     const outage = async () => {
       await server.stop('SIGKILL');
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
@@ -42,17 +41,16 @@ describe.skipIf(!installed)('F24 redis: credentials during an outage', () => {
       seen.metrics = await sender.get(BusMetrics).metrics().catch((error: unknown) => error);
       seen.stats = sender.bus.getStats();
       await new Promise((resolve) => setTimeout(resolve, OUTAGE_MS / 2));
-      restartedAt = Date.now();
+      const restartedAt = Date.now();
       await server.resume();
+      return restartedAt;
     };
-    let down: Promise<void> | undefined;
-    await openLoop(ledger, { count: MESSAGES, perSecond: 250, onSent: (n) => void (n === MESSAGES * 0.3 && (down = outage())) }, (id) =>
+    const restartedAt = await openLoop(ledger, { count: MESSAGES, perSecond: 250, fault: { at: 0.3, inject: outage } }, (id) =>
       sender.bus.send('fault.work', { id }),
     );
-    await down;
     // After the restart, sends go through again.
     await openLoop(ledger, { count: 50, perSecond: 250 }, (id) => sender.bus.send('fault.work', { id }));
-    await until(() => [...ledger.acknowledged].every((id) => ledger.handledIds().has(id)), 60_000, 'every acknowledged send handled');
+    await until(() => ledger.allAcknowledgedHandled(), 60_000, 'every acknowledged send handled');
     const figures = ledger.figures({ recoverMs: ledger.firstHandledAfter(restartedAt), notes: `kill -9 for ${OUTAGE_MS} ms, password URL; ${sender.logger.lines.length} log lines checked` });
 
     expect(figures.acknowledged).toBeGreaterThanOrEqual(50);

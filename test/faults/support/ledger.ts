@@ -81,6 +81,13 @@ export class Ledger {
     return Number.isFinite(first) ? first - since : undefined;
   }
 
+  /** Whether every acknowledged send was handled (or is one of `accountedFor`, dead letters). */
+  allAcknowledgedHandled(accountedFor: Iterable<string> = []): boolean {
+    const handled = this.handledIds();
+    for (const id of accountedFor) handled.add(id);
+    return [...this.acknowledged].every((id) => handled.has(id));
+  }
+
   handledIds(): Set<string> {
     return new Set(this.handledLines().map((line) => line.id));
   }
