@@ -4,6 +4,9 @@ import { libAliases } from './tools/lib-aliases.mjs';
 
 const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
 
+// The fault project joins only when asked for (`npm run test:faults`), so `vitest run` leaves it out.
+const faults = process.env.BUS_FAULTS === '1';
+
 export default defineConfig({
   // Nest's DI reads constructor types from decorator metadata, which the default transform drops.
   oxc: { decorator: { legacy: true, emitDecoratorMetadata: true } },
@@ -11,7 +14,7 @@ export default defineConfig({
   test: {
     testTimeout: 20_000,
     hookTimeout: 20_000,
-    // test/faults/ brings a project of its own.
+    // test/faults/ is a project of its own, run by `npm run test:faults` only (see .ci/run).
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.spec.ts'] } },
       {
@@ -27,6 +30,8 @@ export default defineConfig({
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.e2e-spec.ts'] } },
       // README.md's ts blocks under the Nest CLI template's compiler options (one tsc run).
       { extends: true, test: { name: 'readme', include: ['test/readme/**/*.spec.ts'] } },
+      // One fault at a time: they kill processes and brokers and count every message.
+      ...(faults ? [{ extends: true as const, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
     ],
   },
 });

@@ -68,6 +68,8 @@ export class AmqpConnection implements TransportConnection {
       prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
       track: (change) => this.track(change),
+      requeue: (group, envelope) => this.schedule(group, envelope, 0),
+      reply: (address, reply) => this.reply(address, reply),
     };
     // The amqplib connection below keeps what it was opened with.
     showOnly(this, () => `AmqpConnection { url: '${options.maskedUrl}', instanceId: '${context.instanceId}' }`);

@@ -3,7 +3,8 @@ import { Fifo } from '../../primitives/fifo.js';
 import { bindingKey, type Envelope } from '../../messages/envelope.js';
 import { DuplicateHandlerError } from '../../messages/errors.js';
 import { quoted } from '../../messages/inbound.js';
-import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription } from '../contract/transport.js';
+import { failure } from '../../messages/results.js';
+import type { Binding, BusLogger, Consumer, Delivery, DeliveryHandler, GroupSubscription, Reply } from '../contract/transport.js';
 import { InFlightLatch } from '../shared/in-flight.js';
 import type { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import type { AmqpDeadLetterStore } from './amqp-dead-letter.store.js';
@@ -25,6 +26,10 @@ export interface ConsumerDeps {
   logger: BusLogger;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
   track(change: Promise<unknown>): void;
+  /** Publishes a message to the tail of a group's queue and resolves once the broker confirmed it. */
+  requeue(group: string, envelope: Envelope): Promise<void>;
+  /** Answers a requester. */
+  reply(address: string, reply: Reply): void;
 }
 
 // A delivery the dispatcher refused (its queue full, backpressure 'reject-new') goes back to
@@ -256,9 +261,51 @@ export class AmqpConsumer implements Consumer {
       void this.deadLetterUndecodable(channel, message, decoded.envelope, decoded.error);
       return;
     }
-    const delivery = new AmqpDelivery(decoded.envelope, this.group, message, channel, this);
+    if (message.fields.redelivered) {
+      void this.countRedelivery(channel, message, decoded.envelope);
+      return;
+    }
+    this.hand(new AmqpDelivery(decoded.envelope, this.group, message, channel, this));
+  }
+
+  private hand(delivery: AmqpDelivery): void {
     if (this.gate === undefined) this.offer(delivery);
     else this.parked.push(delivery);
+  }
+
+  /**
+   * A redelivered message was handed to a consumer that died, lost its channel or closed before
+   * acking it: that delivery counts as an attempt, as on Redis, so a message that kills its
+   * consumers is dead-lettered after `maxAttempts` instead of looping. A classic queue keeps no
+   * count, so the message goes back to the queue's tail with its attempt raised, confirmed,
+   * before the original is acked; a crash between the two leaves both (a duplicate, never a loss).
+   */
+  private async countRedelivery(channel: Channel, message: ConsumeMessage, envelope: Envelope): Promise<void> {
+    const counted = { ...envelope, attempt: envelope.attempt + 1 };
+    const delivery = new AmqpDelivery(counted, this.group, message, channel, this);
+    if (counted.attempt > counted.maxAttempts) return this.rejectExhausted(delivery);
+    try {
+      await this.deps.requeue(this.group, counted);
+    } catch (error) {
+      // Not counted on the broker: handled now, with the attempt it has.
+      this.deps.logger.warn(`Could not requeue a redelivered message on ${this.queue} (${this.deps.link.describe(error)}); handling it now`);
+      this.hand(delivery);
+      return;
+    }
+    delivery.ack();
+  }
+
+  /** Dead-letters a message whose consumers died with it too often, and tells a waiting requester. */
+  private async rejectExhausted(delivery: AmqpDelivery): Promise<void> {
+    const { envelope } = delivery;
+    const message = `Delivered ${envelope.attempt} times without being acknowledged: its consumers died or lost their channel`;
+    await this.deps.transportLetters.write(
+      { envelope, reason: 'ATTEMPTS_EXHAUSTED', error: { message, code: 'UNACKNOWLEDGED' }, group: this.group },
+      { ack: () => delivery.ack(), release: () => delivery.release() },
+    );
+    if (envelope.replyTo !== undefined && envelope.kind !== 'event') {
+      this.deps.reply(envelope.replyTo, { requestId: envelope.id, result: failure('HANDLER_ERROR', message) });
+    }
   }
 
   /** Hands a delivery to the dispatcher; a promise back means "hold the next ones until it settles". */
@@ -268,7 +315,7 @@ export class AmqpConsumer implements Consumer {
       accepted = this.handler(delivery);
     } catch (error) {
       this.deps.logger.warn(`${delivery.envelope.topic} refused (${(error as Error).message}); requeued in ${REFUSED_REQUEUE_MS} ms`);
-      setTimeout(() => this.settle(delivery, 'requeue'), REFUSED_REQUEUE_MS);
+      setTimeout(() => void this.putBack(delivery), REFUSED_REQUEUE_MS);
       return;
     }
     if (accepted instanceof Promise) {
@@ -278,6 +325,19 @@ export class AmqpConsumer implements Consumer {
         while (this.gate === undefined && this.parked.length > 0) this.offer(this.parked.shift() as AmqpDelivery);
       });
       this.gate = gate;
+    }
+  }
+
+  /**
+   * Requeues a delivery the dispatcher refused with its attempt unchanged: a refusal is no
+   * attempt, and a broker requeue would come back flagged redelivered and be counted as one.
+   */
+  private async putBack(delivery: AmqpDelivery): Promise<void> {
+    try {
+      await this.deps.requeue(this.group, delivery.envelope);
+      delivery.ack();
+    } catch {
+      this.settle(delivery, 'requeue');
     }
   }
 

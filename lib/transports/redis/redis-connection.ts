@@ -134,8 +134,10 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
         : streams.length === 1
           ? this.client.xadd(streams[0], 'NOMKSTREAM', '*', ...fields).then((id) => (id === null ? 0 : 1))
           : this.scripts.publish(streams, fields);
+    // A refusal to one stream names it (one wedged at the largest id refuses every entry).
+    const target = streams.length === 1 ? ` to stream ${streams[0]}` : '';
     const published = stored.catch((error: unknown) => {
-      throw redisError(this.scrubber, `Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})`, error);
+      throw redisError(this.scrubber, `Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})${target}`, error);
     });
     return groups.some((group) => this.readingGroups.has(group)) ? published.then(afterPendingIo) : published;
   }

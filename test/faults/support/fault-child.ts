@@ -1,6 +1,6 @@
 // One bus application in its own process for the fault suite (launched through
-// test/integration/amqp/fixtures/run-fixture.mjs). Every handled message is appended to a JSONL
-// log with appendFileSync before the handler returns: the line reaches the kernel, so it
+// test/integration/amqp/fixtures/run-fixture.mjs). Every message is appended to a JSONL log with
+// appendFileSync when its handler starts and again before it returns: each line reaches the kernel, so it
 // survives a kill -9 of this process, and the parent's ledger reads it as the truth.
 import 'reflect-metadata';
 import { appendFileSync } from 'node:fs';
@@ -13,20 +13,27 @@ import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
 
+function log(payload: FaultWork, context: MessageContext, done: boolean): void {
+  const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
+  appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+}
+
 @Injectable()
 class FaultWorker {
   @CommandHandler('fault.work')
   async work(payload: FaultWork, context: MessageContext) {
-    const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt };
-    appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+    log(payload, context, false);
     // A poison message: the process dies mid-handler, every time it gets it.
     if (payload.poison) process.exit(1);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
+    log(payload, context, true);
   }
 
   @QueryHandler('fault.echo')
-  async echo(payload: FaultWork) {
+  async echo(payload: FaultWork, context: MessageContext) {
+    log(payload, context, false);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
+    log(payload, context, true);
     return { id: payload.id, pid: process.pid };
   }
 }

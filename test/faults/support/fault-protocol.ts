@@ -20,9 +20,12 @@ export interface FaultWork {
   poison?: boolean;
 }
 
-/** One line of a child's log. */
+/** One line of a child's log: one when a handler starts (`done` false), one when it returned. */
 export interface HandledLine {
   id: string;
   pid: number;
   attempt: number;
+  done: boolean;
+  /** Epoch ms of the line. */
+  at: number;
 }

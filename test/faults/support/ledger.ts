@@ -1,5 +1,5 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { MessageBusError } from 'nestjs-message-bus';
 import type { HandledLine } from './fault-protocol.js';
 
@@ -21,8 +21,6 @@ export interface FaultFigures {
   rssGrowthMb: number;
   notes?: string;
 }
-
-const RESULTS: FaultFigures[] = [];
 
 /**
  * The Jepsen total-queue accounting of a fault run: every id sent is attempted, then
@@ -59,8 +57,8 @@ export class Ledger {
     }
   }
 
-  /** Every handled line the children wrote so far. */
-  handledLines(): HandledLine[] {
+  /** Every line the children wrote so far: handlers started and handlers done. */
+  lines(): HandledLine[] {
     if (!existsSync(this.logDir)) return [];
     return readdirSync(this.logDir)
       .filter((file) => file.endsWith('.jsonl'))
@@ -70,6 +68,24 @@ export class Ledger {
           .filter((line) => line.length > 0)
           .map((line) => JSON.parse(line) as HandledLine),
       );
+  }
+
+  /** The lines of handlers that returned: a message counts as handled only then. */
+  handledLines(): HandledLine[] {
+    return this.lines().filter((line) => line.done);
+  }
+
+  /** Ms from `since` to the first message handled after it (undefined while none was). */
+  firstHandledAfter(since: number): number | undefined {
+    const first = Math.min(...this.handledLines().filter((line) => line.at >= since).map((line) => line.at));
+    return Number.isFinite(first) ? first - since : undefined;
+  }
+
+  /** Whether every acknowledged send was handled (or is one of `accountedFor`, dead letters). */
+  allAcknowledgedHandled(accountedFor: Iterable<string> = []): boolean {
+    const handled = this.handledIds();
+    for (const id of accountedFor) handled.add(id);
+    return [...this.acknowledged].every((id) => handled.has(id));
   }
 
   handledIds(): Set<string> {
@@ -106,16 +122,13 @@ export class Ledger {
   }
 }
 
-/** Prints a run's figures and keeps them for the summary written after the suite. */
-export function record(figures: FaultFigures): void {
-  RESULTS.push(figures);
-  const shown = Object.entries(figures)
-    .filter(([key, value]) => key !== 'fault' && key !== 'transport' && value !== undefined)
-    .map(([key, value]) => `${key}=${value}`)
-    .join(' ');
-  console.log(`[fault ${figures.fault} ${figures.transport}] ${shown}`);
-}
+// Where every run's figures are appended, one JSON line each: docs/reliability.md quotes them.
+const FIGURES_FILE = 'build/faults/figures.jsonl';
 
-export function recordedFigures(): readonly FaultFigures[] {
-  return RESULTS;
+/** Prints a run's figures as one JSON line and appends it to build/faults/figures.jsonl. */
+export function record(figures: FaultFigures): void {
+  const line = JSON.stringify({ ...figures, at: new Date().toISOString() });
+  console.log(`[fault] ${line}`);
+  mkdirSync(dirname(FIGURES_FILE), { recursive: true });
+  appendFileSync(FIGURES_FILE, `${line}\n`);
 }

@@ -1,0 +1,105 @@
+// F11: a message that kills every consumer it reaches is dead-lettered after maxAttempts
+// deliveries, counted across the process crashes, on both brokers; the others are all handled.
+import { afterAll, describe, expect, it } from 'vitest';
+import { AmqpTransport } from 'nestjs-message-bus/amqp';
+import { RedisTransport } from 'nestjs-message-bus/redis';
+import type { Transport } from 'nestjs-message-bus/transport';
+import { AMQP_URL, brokerAvailable, REDIS_URL } from '../support/brokers.js';
+import { until } from '../support/bus-app.js';
+import { holdBrokerLock } from '../integration/amqp/support/broker-lock.js';
+import { deleteNamespaces, testNamespace } from '../integration/amqp/support/broker.js';
+import { RedisNamespaces } from '../integration/redis/support/redis-namespaces.js';
+import type { FaultChild } from './support/fault-children.js';
+import { useFaultRun } from './support/fault-run.js';
+
+const MAX_ATTEMPTS = 3;
+const GOOD = 20;
+
+interface Broker {
+  name: 'redis' | 'amqp';
+  url: string;
+  namespace(): string;
+  transport(namespace: string): Transport;
+  cleanup(): Promise<void>;
+}
+
+const redisNamespaces = new RedisNamespaces(REDIS_URL);
+const amqpNamespaces: string[] = [];
+const brokers: Broker[] = [
+  {
+    name: 'redis',
+    url: REDIS_URL,
+    namespace: () => redisNamespaces.next(),
+    transport: (prefix) => new RedisTransport({ url: REDIS_URL, prefix }),
+    cleanup: () => redisNamespaces.cleanup(),
+  },
+  {
+    name: 'amqp',
+    url: AMQP_URL,
+    namespace: () => {
+      const namespace = testNamespace('f11');
+      amqpNamespaces.push(namespace);
+      return namespace;
+    },
+    transport: (exchange) => new AmqpTransport({ url: AMQP_URL, exchange }),
+    cleanup: () => deleteNamespaces(amqpNamespaces),
+  },
+];
+
+for (const broker of brokers) {
+  const available = await brokerAvailable(broker.name, broker.url);
+  describe.skipIf(!available)(`F11 ${broker.name}: a poison message that kills its consumer`, () => {
+    if (broker.name === 'amqp') holdBrokerLock();
+    const fault = useFaultRun('F11', broker.name);
+    afterAll(() => broker.cleanup());
+
+    it(`is dead-lettered after ${MAX_ATTEMPTS} deliveries across crashes; the others are handled`, async () => {
+      const { ledger, children, apps, child } = fault();
+      const namespace = broker.namespace();
+      let starts = 0;
+      const worker = () =>
+        children.start(
+          child(`worker-${++starts}`, {
+            url: broker.url,
+            namespace,
+            serviceName: 'workers',
+            concurrency: 1,
+            prefetch: 1,
+            visibilityTimeoutMs: 1_000,
+            maxAttempts: MAX_ATTEMPTS,
+          }),
+        );
+      let current: FaultChild = await worker();
+      // Of the workers' service, so that its dead-letter store reads their letters (no handlers: it consumes nothing).
+      const sender = await apps.start({ transport: broker.transport(namespace), options: { serviceName: 'workers' } });
+      const poison = ledger.newId();
+      await ledger.send(poison, () => sender.bus.send('fault.work', { id: poison, poison: true }));
+      for (let n = 0; n < GOOD; n++) {
+        const id = ledger.newId();
+        await ledger.send(id, () => sender.bus.send('fault.work', { id }));
+      }
+
+      const began = Date.now();
+      // Each crash brings a fresh process, as a supervisor would, until the poison is a dead letter.
+      await until(
+        async () => {
+          if (!current.running) current = await worker();
+          return (await sender.bus.deadLetters.count()) >= 1 && ledger.handledIds().size === GOOD;
+        },
+        60_000,
+        'the poison dead-lettered and the rest handled',
+      );
+      const [letter] = await sender.bus.deadLetters.list();
+      const crashes = starts - 1;
+      const figures = ledger.figures({ deadLettered: [poison], recoverMs: Date.now() - began, notes: `poison delivered ${ledger.lines().filter((line) => line.id === poison).length} times, ${crashes} crashes` });
+
+      expect(figures).toMatchObject({ sent: GOOD + 1, acknowledged: GOOD + 1, lost: 0, unexpected: 0, deadLettered: 1 });
+      expect(letter).toMatchObject({ reason: 'ATTEMPTS_EXHAUSTED', group: 'workers', envelope: { payload: { id: poison } } });
+      // Delivered exactly maxAttempts times, attempts 1..maxAttempts; every other message once.
+      const poisonLines = ledger.lines().filter((line) => line.id === poison);
+      expect(poisonLines.map((line) => line.attempt)).toEqual([1, 2, 3]);
+      expect(crashes).toBe(MAX_ATTEMPTS);
+      expect(figures.duplicates).toBe(0);
+    });
+  });
+}
