@@ -121,21 +121,13 @@ export class AmqpConnection implements TransportConnection {
     return this.topologyChanges.size > 0 ? Promise.all(this.topologyChanges).then(published) : published();
   }
 
-  async consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
-    if (subscription.realtime === true) return this.consumeRealtime(subscription, handler);
-    const consumer = new AmqpConsumer(this.consumerDeps, subscription, handler);
-    this.consumers.add(consumer);
-    // A group added at runtime brings its first bindings: publishes wait for them too.
-    const started = consumer.start();
-    this.track(started);
-    try {
-      await started;
-    } catch (error) {
-      this.consumers.delete(consumer);
-      await consumer.close();
-      throw error;
+  consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
+    if (subscription.realtime === true) {
+      const realtime = new AmqpRealtimeConsumer(this.consumerDeps, subscription, handler, this.options.publishTimeoutMs);
+      return this.startConsumer(realtime, this.realtimeConsumers, () => realtime.stop());
     }
-    return consumer;
+    const consumer = new AmqpConsumer(this.consumerDeps, subscription, handler);
+    return this.startConsumer(consumer, this.consumers, () => consumer.close());
   }
 
   async schedule(group: string, envelope: Envelope, delayMs: number): Promise<void> {
@@ -186,16 +178,17 @@ export class AmqpConnection implements TransportConnection {
     throw new AmqpTransportError(`The delay queue for ${bucket} ms is unroutable`);
   }
 
-  private async consumeRealtime(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
-    const consumer = new AmqpRealtimeConsumer(this.consumerDeps, subscription, handler, this.options.publishTimeoutMs);
-    this.realtimeConsumers.add(consumer);
-    const started = consumer.start();
-    this.track(started);
+  /** Starts a consumer kept in `started`; on failure takes it out again and `discard`s it. */
+  private async startConsumer<C extends AmqpConsumer | AmqpRealtimeConsumer>(consumer: C, started: Set<C>, discard: () => Promise<void>): Promise<C> {
+    started.add(consumer);
+    // A group added at runtime brings its first bindings: publishes wait for them too.
+    const starting = consumer.start();
+    this.track(starting);
     try {
-      await started;
+      await starting;
     } catch (error) {
-      this.realtimeConsumers.delete(consumer);
-      await consumer.stop();
+      started.delete(consumer);
+      await discard();
       throw error;
     }
     return consumer;
