@@ -275,7 +275,9 @@ export function busContract(name: string, makeTransport: TransportFactory, modul
         await app.bus.publish('iso.happened', {});
         await until(() => app.get(Isolated).calls.includes('flaky#2'));
         await until(() => app.bus.getStats().inFlight === 0 && app.bus.getStats().queued === 0);
-        expect(app.get(Isolated).calls).toEqual(['steady#1', 'flaky#1', 'trailing#1', 'flaky#2']);
+        // The retry is a message of its own: on a loaded broker it may run before the first
+        // delivery's last handler. What matters is that only the failed handler ran again.
+        expect([...app.get(Isolated).calls].sort()).toEqual(['flaky#1', 'flaky#2', 'steady#1', 'trailing#1']);
         expect(app.bus.getStats()).toMatchObject({ failed: 1, retried: 1, delivered: 3, deadLettered: 0 });
       });
     });
