@@ -53,13 +53,16 @@ export class RealtimePublisher {
    */
   async publish(topic: string, message: OutgoingMessage): Promise<number> {
     try {
-      this.started ??= this.keeper.start();
+      // The first publish opens the channel; the keeper reopens it from then on.
+      this.started ??= this.keeper.start().catch((error: unknown) => {
+        this.started = undefined;
+        throw error;
+      });
       await this.started;
       const channel = await this.keeper.ready(this.timeoutMs);
       channel.publish(this.names.realtime, topic, message.content, { ...message.options, persistent: false, mandatory: false });
       return await presence(channel, this.names);
     } catch (error) {
-      if (this.keeper.current === undefined) this.started = undefined;
       if (error instanceof AmqpTransportError) throw error;
       throw new AmqpTransportError(`Publishing ${quoted(topic)} in real time failed: ${this.link.describe(error)}`, amqpCodeOf(error));
     }

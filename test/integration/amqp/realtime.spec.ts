@@ -84,6 +84,13 @@ describe.runIf(available)('RabbitMQ: realtime delivery with plain clients', () =
     await until(() => app.get(Live).seen.length === 1);
   });
 
+  it('counts the receivers for an instance without realtime handlers of its own', async () => {
+    const receivers = [await start(), await start()];
+    const publisher = await apps.start({ transport: new AmqpTransport({ url: AMQP_URL, exchange }), providers: [], options: { serviceName: 'publisher' } });
+    expect(await publisher.bus.publish('agent.status', { n: 1 }, { delivery: 'realtime' })).toBe(2);
+    await until(() => receivers.every((app) => app.get(Live).seen.length === 1));
+  });
+
   it('dead-letters an undecodable realtime message as UNDECODABLE and keeps listening', async () => {
     const app = await start();
     await plain.publish(`${exchange}.realtime`, 'agent.a', Buffer.from('x'), { contentType: 'text/plain' });
