@@ -3,6 +3,7 @@ import type { Backpressure, EventHandlerVariant, EventWorkload } from './peers/p
 import { codecScenario } from './scenarios/codec.scenario.js';
 import { floodScenario } from './scenarios/flood.scenario.js';
 import { oneWayScenario } from './scenarios/one-way.scenario.js';
+import { outboxScenario } from './scenarios/outbox.scenario.js';
 import { latencyScenario, throughputScenario } from './scenarios/round-trip.scenario.js';
 import type { Scenario } from './scenarios/scenario.js';
 
@@ -12,6 +13,7 @@ const PATTERNS = 1_000;
 /** Broker round trips are slower: twice the time, for a comparable number of samples. */
 const BROKER_BUDGET_SCALE = 2;
 const BROKER_WINDOW = 1_000;
+const OUTBOX_WRITERS = 8;
 export const FLOOD_MESSAGES = Number(process.env.BENCH_FLOOD_MESSAGES ?? 1_000_000);
 
 interface EventsOptions {
@@ -81,6 +83,10 @@ export const SCENARIOS: readonly Scenario[] = [
   ...deliveryScenarios(),
   ...brokerScenarios('amqp', ['bus-amqp', 'amqplib', 'golevelup']),
   ...brokerScenarios('nats', ['bus-nats', 'nats']),
+  // Transactions on PostgreSQL through the outbox and its relay, against bus.publish after the commit.
+  ...(['redis', 'amqp'] as const).map((broker) =>
+    outboxScenario({ id: `outbox.${broker}`, peers: [`bus-${broker}`], writers: OUTBOX_WRITERS, budgetScale: BROKER_BUDGET_SCALE }),
+  ),
   ...(['json', 'msgpack', 'protobuf'] as const).flatMap((codec) => [codecScenario(codec, 1024), codecScenario(codec, 32 * 1024)]),
   flood('block'),
   flood('reject-new'),

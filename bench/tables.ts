@@ -1,5 +1,6 @@
 import type { PeerId } from './peers/peers.js';
 import { FLOOD_MESSAGES } from './registry.js';
+import { DRAIN_ROWS } from './scenarios/outbox.scenario.js';
 import type { CostRow, FloodRow, MetricRef, Row, Table, Target, Unit } from './report.js';
 
 const ref = (scenario: string, metric: string): MetricRef => ({ scenario, metric });
@@ -121,6 +122,24 @@ export const TABLES: readonly Table[] = [
       row(`${mode}: p99, one publisher awaiting each`, 'us', ref(`redis.delivery.${mode}.latency`, 'p99Us')),
       row(`${mode}: events/s, W=1000`, 'perSecond', ref(`redis.delivery.${mode}.w1000`, 'perSecond')),
     ]),
+  },
+  {
+    kind: 'comparison',
+    title: 'Outbox on PostgreSQL: 8 writers committing one event per transaction, relay → transport → handler (direct: bus.publish after the commit)',
+    subject: 'bus-redis',
+    rows: (['redis', 'amqp'] as const).flatMap((broker) => {
+      const subject: PeerId = `bus-${broker}`;
+      const on = (label: string, unit: Unit, metric: string) => row(`${broker}: ${label}`, unit, ref(`outbox.${broker}`, metric), undefined, subject);
+      return [
+        on(`relay drain events/s (${DRAIN_ROWS.toLocaleString('en-US')} rows committed at once)`, 'perSecond', 'relayPerSecond'),
+        on('outbox events/s commit→handled', 'perSecond', 'perSecond'),
+        on('outbox commit→handled p50', 'us', 'p50Us'),
+        on('outbox commit→handled p99', 'us', 'p99Us'),
+        on('direct events/s commit→handled', 'perSecond', 'directPerSecond'),
+        on('direct commit→handled p50', 'us', 'directP50Us'),
+        on('direct commit→handled p99', 'us', 'directP99Us'),
+      ];
+    }),
   },
   { kind: 'costs', title: 'Costs of features (in memory, nestjs-message-bus)', rows: COSTS },
   {

@@ -7,3 +7,4 @@ export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
 export function natsStreamOf(namespace: string): string {
   return namespace.replaceAll('.', '-');
 }
+export const POSTGRES_URL = process.env.POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';

@@ -6,6 +6,7 @@ import {
   type CallHandler,
   type INestApplicationContext,
   type NestInterceptor,
+  type Provider,
   type Type,
 } from '@nestjs/common';
 import {
@@ -19,6 +20,7 @@ import {
   type Transport,
 } from 'nestjs-message-bus';
 import type { Observable } from 'rxjs';
+import { outboxHarness } from './bus-outbox.js';
 import { bootApp } from './nest-app.js';
 import type { EventHandlerVariant, EventWorkload, Harness, Peer, RoundTrip } from './peer.js';
 import { Probe } from './probe.js';
@@ -170,7 +172,7 @@ function roundTrip(app: INestApplicationContext, call: (bus: MessageBus, seq: nu
  * `options` on top of the defaults.
  */
 export function busPeer(transport: () => Transport | string, options: BusOptions = {}): Peer {
-  const boot = (providers: Type<unknown>[], extra: BusOptions = {}): Promise<INestApplicationContext> =>
+  const boot = (providers: Provider[], extra: BusOptions = {}): Promise<INestApplicationContext> =>
     bootApp([MessageBusModule.forRoot(transport(), { ...options, ...extra })], providers);
 
   return {
@@ -221,5 +223,7 @@ export function busPeer(transport: () => Transport | string, options: BusOptions
         close: () => app.close(),
       };
     },
+
+    outbox: () => outboxHarness((providers) => boot(providers)),
   };
 }

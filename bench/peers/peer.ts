@@ -62,6 +62,19 @@ export interface FloodDriver {
   dropped(): number;
 }
 
+/** How a committed message reaches the bus: a row of the outbox, or `bus.publish` after the commit. */
+export type OutboxVia = 'outbox' | 'direct';
+
+/** Transactions on PostgreSQL, each followed by one event, and when each event was handled. */
+export interface OutboxDriver {
+  /** Commits one transaction carrying event `seq` the `via` way; resolves the commit's `now()`. */
+  write(seq: number, via: OutboxVia): Promise<bigint>;
+  /** Commits one transaction with events `first`..`first + count - 1` in the outbox; resolves the commit's `now()`. */
+  writeMany(first: number, count: number): Promise<bigint>;
+  /** `now()` when the handler got event `seq`. */
+  readonly handledAt: Map<number, bigint>;
+}
+
 /** A booted application (or raw client setup) and the way to drive it. */
 export interface Harness<D> {
   readonly driver: D;
@@ -83,6 +96,8 @@ export interface Peer {
   /** Queries (`request`). */
   queries?(): Promise<Harness<RoundTrip>>;
   flood?(workload: FloodWorkload): Promise<Harness<FloodDriver>>;
+  /** Events through a transactional outbox on PostgreSQL and its relay, or published directly. */
+  outbox?(): Promise<Harness<OutboxDriver>>;
 }
 
 /**

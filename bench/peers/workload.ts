@@ -24,6 +24,7 @@ export const QUERY_TOPIC = 'bench.query';
 /** Commands sent one way (`send`); their handler only counts. */
 export const SEND_TOPIC = 'bench.send';
 export const FLOOD_TOPIC = 'bench.flood';
+export const OUTBOX_TOPIC = 'bench.outbox';
 
 /** The batching the flow-control cost is measured with. */
 export const BATCH = { size: 100, waitMs: 5 };
