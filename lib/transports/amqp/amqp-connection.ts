@@ -14,6 +14,7 @@ import { AmqpLink } from './amqp-link.js';
 import { AmqpNames, delayBucket, type DelayTarget } from './amqp-names.js';
 import type { ResolvedAmqpOptions } from './amqp.options.js';
 import { AmqpPublisher, DIRECT_REPLY_TO } from './amqp-publisher.js';
+import { AmqpRealtimeConsumer, RealtimePublisher } from './amqp-realtime.js';
 import { AmqpTopology } from './amqp-topology.js';
 import { AmqpTransportError } from '../shared/transport.error.js';
 import { showOnly } from '../shared/credentials.js';
@@ -29,6 +30,7 @@ interface Parts {
   mapping: EnvelopeMapping;
   topology: AmqpTopology;
   publisher: AmqpPublisher;
+  realtime: RealtimePublisher;
   deadLetters: AmqpDeadLetterStore;
 }
 
@@ -40,6 +42,7 @@ export class AmqpConnection implements TransportConnection {
   readonly replyAddress = DIRECT_REPLY_TO;
   readonly deadLetters: AmqpDeadLetterStore;
   private readonly consumers = new Set<AmqpConsumer>();
+  private readonly realtimeConsumers = new Set<AmqpRealtimeConsumer>();
   // Binding changes in progress: a publish made after one was requested waits for it, so the
   // very next message is routed by it (the broker orders nothing across channels).
   private readonly topologyChanges = new Set<Promise<void>>();
@@ -97,7 +100,8 @@ export class AmqpConnection implements TransportConnection {
       const deadLetters = new AmqpDeadLetterStore({ link, topology, publisher, mapping, names, context, timeoutMs: options.publishTimeoutMs, logger });
       await deadLetters.start();
       logger.log(`Connected to RabbitMQ at ${options.maskedUrl} (exchange "${options.exchange}")`);
-      return new AmqpConnection({ link, names, mapping, topology, publisher, deadLetters }, options, context);
+      const realtime = new RealtimePublisher(link, names, options.publishTimeoutMs, logger);
+      return new AmqpConnection({ link, names, mapping, topology, publisher, realtime, deadLetters }, options, context);
     } catch (error) {
       await link.close();
       throw error;
@@ -112,20 +116,20 @@ export class AmqpConnection implements TransportConnection {
     return this.route(envelope, message, delayMs);
   }
 
-  async consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
-    const consumer = new AmqpConsumer(this.consumerDeps, subscription, handler);
-    this.consumers.add(consumer);
-    // A group added at runtime brings its first bindings: publishes wait for them too.
-    const started = consumer.start();
-    this.track(started);
-    try {
-      await started;
-    } catch (error) {
-      this.consumers.delete(consumer);
-      await consumer.close();
-      throw error;
+  /** At most once, on the realtime exchange; resolves how many instances have realtime handlers (see amqp-realtime.ts). */
+  publishRealtime(envelope: Envelope): Promise<number> {
+    const message = this.parts.mapping.encode(envelope);
+    const published = (): Promise<number> => this.parts.realtime.publish(envelope.topic, message);
+    return this.topologyChanges.size > 0 ? Promise.all(this.topologyChanges).then(published) : published();
+  }
+
+  consume(subscription: GroupSubscription, handler: DeliveryHandler): Promise<Consumer> {
+    if (subscription.realtime === true) {
+      const realtime = new AmqpRealtimeConsumer(this.consumerDeps, subscription, handler, this.options.publishTimeoutMs);
+      return this.startConsumer(realtime, this.realtimeConsumers, () => realtime.stop());
     }
-    return consumer;
+    const consumer = new AmqpConsumer(this.consumerDeps, subscription, handler);
+    return this.startConsumer(consumer, this.consumers, () => consumer.close());
   }
 
   async schedule(group: string, envelope: Envelope, delayMs: number): Promise<void> {
@@ -176,6 +180,22 @@ export class AmqpConnection implements TransportConnection {
     throw new AmqpTransportError(`The delay queue for ${bucket} ms is unroutable`);
   }
 
+  /** Starts a consumer kept in `started`; on failure takes it out again and `discard`s it. */
+  private async startConsumer<C extends AmqpConsumer | AmqpRealtimeConsumer>(consumer: C, started: Set<C>, discard: () => Promise<void>): Promise<C> {
+    started.add(consumer);
+    // A group added at runtime brings its first bindings: publishes wait for them too.
+    const starting = consumer.start();
+    this.track(starting);
+    try {
+      await starting;
+    } catch (error) {
+      started.delete(consumer);
+      await discard();
+      throw error;
+    }
+    return consumer;
+  }
+
   private track(change: Promise<unknown>): void {
     const settled = change.then(ignore, ignore);
     this.topologyChanges.add(settled);
@@ -183,11 +203,13 @@ export class AmqpConnection implements TransportConnection {
   }
 
   private async shutdown(): Promise<void> {
-    const { link, topology, publisher, deadLetters } = this.parts;
+    const { link, topology, publisher, realtime, deadLetters } = this.parts;
     const consumers = [...this.consumers];
+    await Promise.all([...this.realtimeConsumers].map((consumer) => consumer.stop()));
     await Promise.all(consumers.map((consumer) => consumer.stop()));
     await Promise.all(consumers.map((consumer) => consumer.drained(this.options.closeTimeoutMs)));
     await publisher.close(this.options.closeTimeoutMs);
+    await realtime.close();
     await Promise.all(consumers.map((consumer) => consumer.close()));
     await deadLetters.close();
     await topology.close();

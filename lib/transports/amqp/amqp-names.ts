@@ -25,6 +25,10 @@ export class AmqpNames {
   readonly queries: string;
   /** Headers exchange in front of the delay queues. */
   readonly delay: string;
+  /** Non-durable topic exchange of realtime events; routing key = topic. */
+  readonly realtime: string;
+  /** The queue every instance with realtime handlers consumes from, so its consumer count counts them. */
+  readonly realtimePresence: string;
 
   constructor(
     exchange: string,
@@ -34,6 +38,8 @@ export class AmqpNames {
     this.commands = `${exchange}.command`;
     this.queries = `${exchange}.query`;
     this.delay = `${exchange}.delay`;
+    this.realtime = `${exchange}.realtime`;
+    this.realtimePresence = bounded(`${prefix}.realtime.presence`);
   }
 
   exchangeOf(kind: MessageKind): string {

@@ -2,7 +2,7 @@ import { afterAll, describe } from 'vitest';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
 import { contractCodecs } from '../../support/codecs.js';
-import { busContract, flowContract } from 'nestjs-message-bus/testing/contract';
+import { busContract, flowContract, realtimeContract } from 'nestjs-message-bus/testing/contract';
 import { deleteNamespaces, testNamespace } from './support/broker.js';
 import { holdBrokerLock } from './support/broker-lock.js';
 
@@ -24,4 +24,5 @@ describe.runIf(available)('RabbitMQ', () => {
     busContract(`amqp${suffix}`, makeTransport, { codec });
     flowContract(`amqp${suffix}`, makeTransport, { codec });
   }
+  realtimeContract('amqp', makeTransport);
 });
