@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
+import { expect } from 'vitest';
 import { CommandHandler, EventHandler, QueryHandler, type Envelope, type MessageContext } from 'nestjs-message-bus';
+import { until, type BusApp } from './bus-app.js';
 
 /** The handlers the interoperability specs drive with a plain broker client. */
 @Injectable()
@@ -18,4 +20,21 @@ export class Orders {
   count(payload: { status: string }) {
     return { status: payload.status, count: 3 };
   }
+}
+
+/**
+ * After a plain client sent `{not json` (id `broken-1`) and then `{ id: 2 }` to `orders.created`:
+ * the good one is handled, the broken one is dead-lettered UNDECODABLE with its raw bytes.
+ */
+export async function expectUndecodableOrder(app: BusApp): Promise<void> {
+  await until(() => app.get(Orders).events.length === 1);
+  expect(app.get(Orders).events[0].payload).toEqual({ id: 2 });
+  await until(async () => (await app.bus.deadLetters.count()) === 1);
+  const [letter] = await app.bus.deadLetters.list();
+  expect(letter).toMatchObject({
+    reason: 'UNDECODABLE',
+    error: { code: 'UNDECODABLE', message: expect.stringMatching(/payload not decodable as application\/json/) },
+    envelope: { id: 'broken-1', topic: 'orders.created', origin: 'external' },
+  });
+  expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
 }

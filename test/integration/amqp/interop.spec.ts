@@ -3,7 +3,7 @@ import { describe, beforeEach, expect, it } from 'vitest';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
 import { until } from '../../support/bus-app.js';
-import { Orders } from '../../support/interop-orders.js';
+import { expectUndecodableOrder, Orders } from '../../support/interop-orders.js';
 import { useAmqpFixture } from './support/amqp-fixture.js';
 import type { PlainClient } from './support/plain-client.js';
 
@@ -86,16 +86,7 @@ describe.runIf(available)('RabbitMQ interoperability with plain AMQP clients', (
     const app = await start();
     expect(await plain.publish(exchange, 'orders.created', Buffer.from('{not json'), { messageId: 'broken-1' })).toBe(true);
     expect(await plain.publish(exchange, 'orders.created', { id: 2 })).toBe(true);
-    await until(() => app.get(Orders).events.length === 1);
-    expect(app.get(Orders).events[0].payload).toEqual({ id: 2 });
-    await until(async () => (await app.bus.deadLetters.count()) === 1);
-    const [letter] = await app.bus.deadLetters.list();
-    expect(letter).toMatchObject({
-      reason: 'UNDECODABLE',
-      error: { code: 'UNDECODABLE', message: expect.stringMatching(/payload not decodable as application\/json/) },
-      envelope: { id: 'broken-1', topic: 'orders.created', origin: 'external' },
-    });
-    expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
+    await expectUndecodableOrder(app);
     expect(app.bus.getStats().deadLettered).toBe(1);
     // The dead-letter queue is readable by plain tools too: the original body, plus why.
     const raw = await plain.channel.get(`${exchange}.orders.dead`, { noAck: false });

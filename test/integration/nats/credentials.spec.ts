@@ -1,11 +1,9 @@
 import { inspect } from 'node:util';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageBusModule, TransportError } from 'nestjs-message-bus';
+import { TransportError } from 'nestjs-message-bus';
 import { NatsTransport } from 'nestjs-message-bus/nats';
-import { engineOf } from '../../../lib/message-bus.js';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
-import { CollectingLogger, startBusApp } from '../../support/bus-app.js';
+import { bootstrapFailure, startBusApp } from '../../support/bus-app.js';
 import { NatsServer } from './support/nats-server.js';
 
 // A nats-server of their own, with a user and password, on a free port.
@@ -22,13 +20,7 @@ describe.runIf(available)('nats: credentials', () => {
 
   it('a refused password fails bootstrap with a TransportError; neither it nor the logs hold the password', async () => {
     const transport = new NatsTransport({ servers: server.url.replace(PASSWORD, WRONG), stream: 'credentials' });
-    const logger = new CollectingLogger();
-    const module = await Test.createTestingModule({ imports: [MessageBusModule.forRoot(transport)] }).setLogger(logger).compile();
-    const error = await module.init().then(
-      () => undefined,
-      (rejected: unknown) => rejected,
-    );
-    await module.close();
+    const { error, logger } = await bootstrapFailure({ transport });
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ name: 'NatsTransportError', code: 'TRANSPORT_ERROR' });
     expect((error as Error).message).toContain(`nats://bus:***@127.0.0.1:${server.port}`);
@@ -41,7 +33,7 @@ describe.runIf(available)('nats: credentials', () => {
   it('the nats:// URL form picks the NATS transport and connects with the URL credentials; logs never show the password', async () => {
     const app = await startBusApp({ transport: server.url, options: { serviceName: 'by-url' } });
     try {
-      expect(engineOf(app.bus).transportName).toBe('nats');
+      expect(app.bus.transportName).toBe('nats');
       await app.bus.publish('nobody.listens', {});
       expect(await app.bus.request('nobody.answers', {})).toMatchObject({ ok: false, error: { code: 'NO_HANDLER' } });
       expect(app.logger.lines.join('\n')).toContain(`nats://bus:***@127.0.0.1:${server.port}`);

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { NatsTransport } from 'nestjs-message-bus/nats';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
 import { until } from '../../support/bus-app.js';
-import { Orders } from '../../support/interop-orders.js';
+import { expectUndecodableOrder, Orders } from '../../support/interop-orders.js';
 import { useNatsFixture } from './support/nats-fixture.js';
 
 const available = await brokerAvailable('NATS', NATS_URL);
@@ -77,16 +77,7 @@ describe.runIf(available)('NATS interoperability with plain nats clients', () =>
     wire.set('x-bus-id', 'broken-1');
     await js.publish(`${stream}.g.orders.event.orders.created`, '{not json', { headers: wire });
     await js.publish(`${stream}.g.orders.event.orders.created`, JSON.stringify({ id: 2 }));
-    await until(() => app.get(Orders).events.length === 1);
-    expect(app.get(Orders).events[0].payload).toEqual({ id: 2 });
-    await until(async () => (await app.bus.deadLetters.count()) === 1);
-    const [letter] = await app.bus.deadLetters.list();
-    expect(letter).toMatchObject({
-      reason: 'UNDECODABLE',
-      error: { code: 'UNDECODABLE', message: expect.stringMatching(/payload not decodable as application\/json/) },
-      envelope: { id: 'broken-1', topic: 'orders.created', origin: 'external' },
-    });
-    expect(Buffer.isBuffer(letter.envelope.payload) && letter.envelope.payload.toString()).toBe('{not json');
+    await expectUndecodableOrder(app);
     // The dead-letter stream is readable by plain tools too: the original body, plus why.
     const jsm = await jetstreamManager(plain());
     const stored = await jsm.streams.getMessage(`${stream}_dead`, { last_by_subj: `${stream}_dead.orders.orders.created` });

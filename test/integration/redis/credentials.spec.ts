@@ -1,9 +1,8 @@
 import { inspect } from 'node:util';
-import { Test } from '@nestjs/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MessageBusModule, TransportError } from 'nestjs-message-bus';
+import { TransportError } from 'nestjs-message-bus';
 import { RedisTransport } from 'nestjs-message-bus/redis';
-import { CollectingLogger, startBusApp } from '../../support/bus-app.js';
+import { bootstrapFailure, startBusApp } from '../../support/bus-app.js';
 import { RedisServer, redisServerInstalled } from './support/redis-server.js';
 
 // These tests start a redis-server of their own, on a free port.
@@ -20,13 +19,7 @@ describe.skipIf(!available)('redis: credentials', () => {
 
   it('a refused password fails bootstrap with a TransportError; neither it nor the logs hold the password', async () => {
     const transport = new RedisTransport({ url: server.urlWith(WRONG), prefix: 'credentials', connectTimeoutMs: 500 });
-    const logger = new CollectingLogger();
-    const module = await Test.createTestingModule({ imports: [MessageBusModule.forRoot(transport)] }).setLogger(logger).compile();
-    const error = await module.init().then(
-      () => undefined,
-      (rejected: unknown) => rejected,
-    );
-    await module.close();
+    const { error, logger } = await bootstrapFailure({ transport });
     expect(error).toBeInstanceOf(TransportError);
     expect(error).toMatchObject({ name: 'RedisTransportError', code: 'TRANSPORT_ERROR' });
     expect((error as Error).message).toContain(`redis://:***@127.0.0.1:${server.port}`);
