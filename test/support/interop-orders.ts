@@ -22,6 +22,17 @@ export class Orders {
   }
 }
 
+/** The envelope a plain client's `orders.created` `{ id: 42 }` with a traceparent and `tenant: 7` becomes. */
+export const FOREIGN_ORDER_CREATED = {
+  topic: 'orders.created',
+  kind: 'event',
+  payload: { id: 42 },
+  origin: 'external',
+  attempt: 1,
+  priority: 50,
+  headers: { traceparent: '00-abc-def-01', tenant: '7' },
+} as const;
+
 /**
  * After a plain client sent `{not json` (id `broken-1`) and then `{ id: 2 }` to `orders.created`:
  * the good one is handled, the broken one is dead-lettered UNDECODABLE with its raw bytes.
