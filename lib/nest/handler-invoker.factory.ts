@@ -15,7 +15,9 @@ import {
   INTERCEPTORS_METADATA,
   PIPES_METADATA,
   ROUTE_ARGS_METADATA,
+  runInterceptorsWith,
 } from './nest-internals.js';
+import { InterceptorChain } from './interceptor-chain.js';
 
 type Method = (...args: unknown[]) => unknown;
 type Wrapper = DiscoveredHandler['wrapper'];
@@ -50,6 +52,7 @@ export class HandlerInvokerFactory {
     if (this.options.inheritAppEnhancers) inheritGlobals(this.appConfig, this.config);
     for (const interceptor of this.options.interceptors ?? []) this.config.addGlobalInterceptor(await this.instantiate(interceptor));
     this.contextCreator = ExternalContextCreator.fromContainer(containerWithConfig(this.appContextCreator, this.config));
+    runInterceptorsWith(this.contextCreator, new InterceptorChain());
   }
 
   create({ wrapper, instance, methodName }: DiscoveredHandler): HandlerFunction {

@@ -11,6 +11,8 @@ export {
   assignMetadata,
 } from '@nestjs/common/internal';
 
+export { ExecutionContextHost } from '@nestjs/core/helpers/execution-context-host.js';
+
 import type { ApplicationConfig, ExternalContextCreator, NestContainer } from '@nestjs/core';
 
 /**
@@ -22,4 +24,21 @@ import type { ApplicationConfig, ExternalContextCreator, NestContainer } from '@
 export function containerWithConfig(appContextCreator: ExternalContextCreator, config: ApplicationConfig): NestContainer {
   const container = (appContextCreator as unknown as { container: NestContainer }).container;
   return Object.create(container, { applicationConfig: { value: config } }) as NestContainer;
+}
+
+/** What `ExternalContextCreator` calls to run a handler's interceptors (its `InterceptorsConsumer`'s one method). */
+export interface InterceptorsRunner {
+  intercept(
+    interceptors: never[],
+    args: unknown[],
+    instance: object,
+    callback: (...args: unknown[]) => unknown,
+    next: () => Promise<unknown>,
+    type?: string,
+  ): Promise<unknown>;
+}
+
+/** Has `contextCreator` run interceptors through `runner` instead of its own `InterceptorsConsumer`. */
+export function runInterceptorsWith(contextCreator: ExternalContextCreator, runner: InterceptorsRunner): void {
+  (contextCreator as unknown as { interceptorsConsumer: InterceptorsRunner }).interceptorsConsumer = runner;
 }
