@@ -15,9 +15,8 @@ import {
   INTERCEPTORS_METADATA,
   PIPES_METADATA,
   ROUTE_ARGS_METADATA,
-  runInterceptorsWith,
 } from './nest-internals.js';
-import { InterceptorChain } from './interceptor-chain.js';
+import { lightenPipeline } from './light-pipeline.js';
 
 type Method = (...args: unknown[]) => unknown;
 type Wrapper = DiscoveredHandler['wrapper'];
@@ -52,7 +51,7 @@ export class HandlerInvokerFactory {
     if (this.options.inheritAppEnhancers) inheritGlobals(this.appConfig, this.config);
     for (const interceptor of this.options.interceptors ?? []) this.config.addGlobalInterceptor(await this.instantiate(interceptor));
     this.contextCreator = ExternalContextCreator.fromContainer(containerWithConfig(this.appContextCreator, this.config));
-    runInterceptorsWith(this.contextCreator, new InterceptorChain());
+    lightenPipeline(this.contextCreator);
   }
 
   create({ wrapper, instance, methodName }: DiscoveredHandler): HandlerFunction {

@@ -26,19 +26,34 @@ export function containerWithConfig(appContextCreator: ExternalContextCreator, c
   return Object.create(container, { applicationConfig: { value: config } }) as NestContainer;
 }
 
-/** What `ExternalContextCreator` calls to run a handler's interceptors (its `InterceptorsConsumer`'s one method). */
-export interface InterceptorsRunner {
-  intercept(
-    interceptors: never[],
-    args: unknown[],
-    instance: object,
-    callback: (...args: unknown[]) => unknown,
-    next: () => Promise<unknown>,
-    type?: string,
-  ): Promise<unknown>;
+/** One parameter of a handler as `ExternalContextCreator` resolves it: where it goes, how it is read, its own pipes. */
+export interface ParamOption {
+  index: number;
+  extractValue(...params: unknown[]): unknown;
+  pipes: unknown[];
 }
 
-/** Has `contextCreator` run interceptors through `runner` instead of its own `InterceptorsConsumer`. */
-export function runInterceptorsWith(contextCreator: ExternalContextCreator, runner: InterceptorsRunner): void {
-  (contextCreator as unknown as { interceptorsConsumer: InterceptorsRunner }).interceptorsConsumer = runner;
+type PipesFn = (args: unknown[], ...params: unknown[]) => unknown;
+
+/**
+ * The two parts of `ExternalContextCreator` that run on every call: its `InterceptorsConsumer`
+ * (one method used) and the factory of the function that resolves a call's arguments.
+ */
+export interface PipelineParts {
+  interceptorsConsumer: {
+    intercept(
+      interceptors: never[],
+      args: unknown[],
+      instance: object,
+      callback: (...args: unknown[]) => unknown,
+      next: () => Promise<unknown>,
+      type?: string,
+    ): Promise<unknown>;
+  };
+  createPipesFn(pipes: unknown[], paramsOptions: ParamOption[]): PipesFn | null;
+}
+
+/** The per-call parts of `contextCreator`, to replace before it creates any handler. */
+export function pipelinePartsOf(contextCreator: ExternalContextCreator): PipelineParts {
+  return contextCreator as unknown as PipelineParts;
 }

@@ -19,6 +19,10 @@ class TrieNode<T> {
 // Results are cached per topic; the cache is dropped on any change and when it holds this many
 // topics, so memory stays bounded when topics are unbounded (ids in topics, say).
 const CACHE_LIMIT = 10_000;
+// A topic is cached on its second sighting among the last this many misses: a topic seen once
+// (an id in it) then costs a lookup in a small, short-lived set instead of an entry in the cache,
+// which would outlive young-generation collections and be promoted with its result.
+const SIGHTINGS_LIMIT = 4_096;
 const NONE: readonly never[] = Object.freeze([]);
 
 /**
@@ -30,6 +34,9 @@ const NONE: readonly never[] = Object.freeze([]);
 export class TopicTrie<T> {
   private readonly root = new TrieNode<T>();
   private readonly cache = new Map<string, readonly T[]>();
+  private readonly sighted = new Set<string>();
+  // The one-value result of each value, shared by every topic that matches only it.
+  private readonly singles = new Map<T, readonly T[]>();
   private seq = 0;
   private count = 0;
 
@@ -47,7 +54,7 @@ export class TopicTrie<T> {
     for (const word of pattern.split('.')) node = this.child(node, word);
     node.entries.push({ value, seq: this.seq++ });
     this.count += 1;
-    this.cache.clear();
+    this.forget();
   }
 
   /** Removes one (pattern, value) pair; false when it was not there. */
@@ -63,7 +70,7 @@ export class TopicTrie<T> {
     if (index < 0) return false;
     node.entries.splice(index, 1);
     this.count -= 1;
-    this.cache.clear();
+    this.forget();
     for (let i = path.length - 1; i >= 0 && node.isEmpty(); i--) {
       const [parent, word] = path[i];
       if (word === '*') parent.star = undefined;
@@ -80,10 +87,28 @@ export class TopicTrie<T> {
     if (cached) return cached;
     const found: Entry<T>[] = [];
     this.walk(this.root, topic.split('.'), 0, found);
-    const values = found.length === 0 ? NONE : found.length === 1 ? [found[0].value] : this.ordered(found);
-    if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
-    this.cache.set(topic, values);
+    const values = found.length === 0 ? NONE : found.length === 1 ? this.single(found[0].value) : this.ordered(found);
+    if (this.sighted.delete(topic)) {
+      if (this.cache.size >= CACHE_LIMIT) this.cache.clear();
+      this.cache.set(topic, values);
+    } else {
+      if (this.sighted.size >= SIGHTINGS_LIMIT) this.sighted.clear();
+      this.sighted.add(topic);
+    }
     return values as readonly T[];
+  }
+
+  private single(value: T): readonly T[] {
+    let values = this.singles.get(value);
+    if (values === undefined) this.singles.set(value, (values = [value]));
+    return values;
+  }
+
+  /** Drops every cached result: the patterns changed. */
+  private forget(): void {
+    this.cache.clear();
+    this.sighted.clear();
+    this.singles.clear();
   }
 
   /** Several matches: each value once (its first pattern counts), sorted. */

@@ -15,7 +15,7 @@ import {
 } from '@nestjs/common';
 import { APP_INTERCEPTOR, Reflector } from '@nestjs/core';
 import { IsInt, IsString, Min } from 'class-validator';
-import { of, tap, map, type Observable } from 'rxjs';
+import { of, tap, map, retry, type Observable } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   CommandHandler,
@@ -52,6 +52,43 @@ class Doubling implements NestInterceptor {
 class Cached implements NestInterceptor {
   intercept(): Observable<unknown> {
     return of('from cache');
+  }
+}
+
+@Injectable()
+class AsyncExclaiming implements NestInterceptor {
+  async intercept(_context: ExecutionContext, next: CallHandler): Promise<Observable<unknown>> {
+    await Promise.resolve();
+    return next.handle().pipe(map((value) => `${String(value)}!`));
+  }
+}
+
+@Injectable()
+class RetriedOnce implements NestInterceptor {
+  intercept(_context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    return next.handle().pipe(retry(1));
+  }
+}
+
+@Injectable()
+class Subscribed {
+  attempts = 0;
+  @UseInterceptors(AsyncExclaiming)
+  @QueryHandler('pipeline.async')
+  late() {
+    return 'late';
+  }
+  @UseInterceptors(RetriedOnce)
+  @QueryHandler('pipeline.retried')
+  flaky() {
+    this.attempts += 1;
+    if (this.attempts === 1) throw new Error('first attempt fails');
+    return this.attempts;
+  }
+  @UseInterceptors(Doubling)
+  @QueryHandler('pipeline.stream')
+  stream(): Observable<number> {
+    return of(1, 2, 3);
   }
 }
 
@@ -243,6 +280,13 @@ describe('Nest pipeline around handlers', () => {
       expect(app.get(Intercepted).calls).toBe(0);
     });
 
+    it('await an interceptor that resolves its Observable, run the handler again per subscription, and take an Observable result\'s last value', async () => {
+      const app = await apps.start({ transport: 'memory://', providers: [Subscribed] });
+      expect(await app.bus.request('pipeline.async', {})).toEqual({ ok: true, data: 'late!' });
+      expect(await app.bus.request('pipeline.retried', {})).toEqual({ ok: true, data: 2 });
+      expect(await app.bus.request('pipeline.stream', {})).toEqual({ ok: true, data: 6 });
+    });
+
     it('bus-wide interceptors from the module options wrap every handler, outermost', async () => {
       const app = await apps.start({
         transport: 'memory://',
@@ -303,6 +347,8 @@ describe('Nest pipeline around handlers', () => {
     it('skip a refused event handler (counted as filtered) while the others run', async () => {
       const app = await apps.start({ transport: 'memory://', providers: [Guarded] });
       await app.bus.publish('guarded.event', { role: 'guest' });
+      // The two deliveries would otherwise run at once, their handlers interleaved in any order.
+      await until(() => app.get(Guarded).events.length === 1);
       await app.bus.publish('guarded.event', { role: 'admin' });
       await until(() => app.get(Guarded).events.length === 3);
       expect(app.get(Guarded).events).toEqual(['everyone:guest', 'admin-only:admin', 'everyone:admin']);

@@ -1,8 +1,30 @@
 import type { CallHandler, ContextType, NestInterceptor } from '@nestjs/common';
 import { isObservable, Observable, type Subscriber } from 'rxjs';
-import { ExecutionContextHost } from './nest-internals.js';
+import type { ExternalContextCreator } from '@nestjs/core';
+import { ExecutionContextHost, pipelinePartsOf, type ParamOption } from './nest-internals.js';
 
 type Next = () => Promise<unknown>;
+
+/**
+ * Lightens what `contextCreator` does on every call, keeping what Nest's pipeline means: the
+ * interceptors run through an {@link InterceptorChain}, and a handler whose parameters have no
+ * pipe (none global, none of its own) gets them filled in place, without Nest's promise per
+ * parameter.
+ */
+export function lightenPipeline(contextCreator: ExternalContextCreator): void {
+  const parts = pipelinePartsOf(contextCreator);
+  const createPipesFn = parts.createPipesFn.bind(parts);
+  parts.interceptorsConsumer = new InterceptorChain();
+  parts.createPipesFn = (pipes, paramsOptions) =>
+    pipes.length > 0 || paramsOptions.some((param) => param.pipes.length > 0) ? createPipesFn(pipes, paramsOptions) : fillParams(paramsOptions);
+}
+
+function fillParams(paramsOptions: ParamOption[]): ((args: unknown[], ...params: unknown[]) => void) | null {
+  if (paramsOptions.length === 0) return null;
+  return (args, ...params) => {
+    for (const { index, extractValue } of paramsOptions) args[index] = extractValue(...params);
+  };
+}
 
 /**
  * Runs a handler's interceptors as Nest's `InterceptorsConsumer` does — outermost first, each
@@ -12,7 +34,7 @@ type Next = () => Promise<unknown>;
  * cost a pass-through interceptor ~15 µs per message. The async context needs no binding here:
  * the chain runs inside the message's scope, and rxjs schedules on timers, which carry it.
  */
-export class InterceptorChain {
+class InterceptorChain {
   intercept(
     interceptors: readonly NestInterceptor[],
     args: unknown[],
