@@ -17,6 +17,8 @@ export interface MetricsOptions {
 
 const CIRCUIT_VALUE = { closed: 0, 'half-open': 1, open: 2 } as const;
 const SECONDS = [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
+// Constant for the process; read once, as the getter costs a fifth of a clock read.
+const TIME_ORIGIN = performance.timeOrigin;
 // Distinct topics a publish-side metric keeps before folding the rest into `other`.
 const TOPIC_LABEL_LIMIT = 500;
 
@@ -36,7 +38,7 @@ class HandlerCounts {
   finished(startedAt: number, succeeded: Envelope | undefined): void {
     const endedAt = performance.now();
     this.duration.observe((endedAt - startedAt) / 1000);
-    if (succeeded !== undefined) this.latency.observe((performance.timeOrigin + endedAt - succeeded.timestamp) / 1000);
+    if (succeeded !== undefined) this.latency.observe((TIME_ORIGIN + endedAt - succeeded.timestamp) / 1000);
   }
 }
 
