@@ -30,10 +30,14 @@ export class PublishBatch {
 
   /** Appends `fields` to each of `streams` that exists; resolves how many did. */
   append(streams: string[], fields: EntryFields): Promise<number> {
+    let size = 0;
+    for (const field of fields) size += field.length;
+    // A large entry goes on its own, so that what Redis refuses about it (its size) is its failure alone.
+    if (this.queued.length > 0 && this.bytes + size > MAX_BYTES) this.flush();
     return new Promise<number>((resolve, reject) => {
       if (this.queued.length === 0) process.nextTick(() => this.flush());
       this.queued.push({ streams, fields, resolve, reject });
-      for (const field of fields) this.bytes += field.length;
+      this.bytes += size;
       if (this.queued.length >= MAX_MESSAGES || this.bytes >= MAX_BYTES) this.flush();
     });
   }
