@@ -186,21 +186,17 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
     if (kind === 'event') this.nc.publish(this.names.broadcastSubject(topic), body, { headers: headersOf(fields) });
     if (groups.length === 0) return 0;
     // One id per group copy: a copy sent again (a retried publish) is stored once.
-    if (groups.length === 1) return this.stored(envelope, groups, this.storeCopy(groups[0], envelope, body, fields));
-    return this.stored(envelope, groups, Promise.all(groups.map((group) => this.storeCopy(group, envelope, body, fields))));
+    const stored = groups.length === 1 ? this.storeCopy(groups[0], envelope, body, fields) : Promise.all(groups.map((group) => this.storeCopy(group, envelope, body, fields)));
+    return stored.then(
+      () => groups.length,
+      (error: unknown) => {
+        throw natsError(this.scrubber, `Could not publish ${kind} ${topic} (id=${envelope.id})`, error);
+      },
+    );
   }
 
   private storeCopy(group: string, envelope: Envelope, body: Uint8Array, fields: HeaderFields): Promise<unknown> {
     return this.publisher.publish(this.names.groupSubject(group, envelope.kind, envelope.topic), body, headersOf(fields, `${envelope.id}:${groupToken(group)}`));
-  }
-
-  private stored(envelope: Envelope, groups: readonly string[], stored: Promise<unknown>): Promise<number> {
-    return stored.then(
-      () => groups.length,
-      (error: unknown) => {
-        throw natsError(this.scrubber, `Could not publish ${envelope.kind} ${envelope.topic} (id=${envelope.id})`, error);
-      },
-    );
   }
 
   private async start(): Promise<void> {
