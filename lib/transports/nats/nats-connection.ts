@@ -28,6 +28,7 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
   readonly replyAddress: string;
   readonly deadLetters: NatsDeadLetterStore;
   readonly table = new BindingTable();
+  readonly ownBroadcasts = new BindingTable();
   readonly transportLetters: DeadLetterWriter;
   readonly prefetch: number;
   private readonly publisher: JetStreamPublisher;
@@ -183,12 +184,18 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
       return 1;
     }
     const fields = this.mapping.headerFields(envelope, notBefore);
-    if (kind === 'event') this.nc.publish(this.names.broadcastSubject(topic), body, { headers: headersOf(fields) });
-    if (groups.length === 0) return 0;
+    // Core NATS does not say how many subscribers a message reached: of the per-instance groups,
+    // only this instance's own are counted.
+    let receivers = 0;
+    if (kind === 'event') {
+      this.nc.publish(this.names.broadcastSubject(topic), body, { headers: headersOf(fields) });
+      receivers = this.ownBroadcasts.match(kind, topic).length;
+    }
+    if (groups.length === 0) return receivers;
     // One id per group copy: a copy sent again (a retried publish) is stored once.
     const stored = groups.length === 1 ? this.storeCopy(groups[0], envelope, body, fields) : Promise.all(groups.map((group) => this.storeCopy(group, envelope, body, fields)));
     return stored.then(
-      () => groups.length,
+      () => groups.length + receivers,
       (error: unknown) => {
         throw natsError(this.scrubber, `Could not publish ${kind} ${topic} (id=${envelope.id})`, error);
       },
