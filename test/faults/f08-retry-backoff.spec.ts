@@ -1,5 +1,5 @@
 // F08: failed handlers are retried after exponential delays (never early), dead-lettered once
-// maxAttempts are spent (an UnrecoverableError at once), and a replay on the fixed release
+// maxAttempts are spent (an UnrecoverableError at once), and a replay once the bug is fixed
 // handles each letter once, at attempt 1, leaving no letter behind. On both brokers.
 import { afterAll, describe, expect, it } from 'vitest';
 import type { HandledLine } from './support/fault-protocol.js';
@@ -26,9 +26,7 @@ for (const broker of faultBrokers('f08')) {
     it(`retries ${FAILING} failing commands after 200 then 400 ms, dead-letters them, replays them once each`, async () => {
       const { ledger, children, apps, child } = fault();
       const namespace = broker.namespace();
-      const worker = (name: string, fixed: boolean) =>
-        children.start(child(name, { url: broker.url, namespace, serviceName: 'workers', concurrency: 200, prefetch: 200, retry: RETRY, fixed }));
-      const buggy = await worker('buggy', false);
+      const worker = await children.start(child('worker', { url: broker.url, namespace, serviceName: 'workers', concurrency: 200, prefetch: 200, retry: RETRY }));
       // Of the workers' service, so that its dead-letter store reads their letters (no handlers: it consumes nothing).
       const sender = await apps.start({ transport: broker.transport(namespace), options: { serviceName: 'workers' } });
       const failing = Array.from({ length: FAILING }, () => ledger.newId());
@@ -55,8 +53,7 @@ for (const broker of faultBrokers('f08')) {
       const medianLate = lateness[Math.floor(lateness.length / 2)];
       const maxLate = lateness[lateness.length - 1];
 
-      await buggy.kill();
-      await worker('fixed', true);
+      await worker.ask({ type: 'fix' });
       const replayedAt = Date.now();
       const replayed = await sender.bus.deadLetters.replay();
       await until(() => ledger.allAcknowledgedHandled(), 20_000, 'every replayed letter handled');

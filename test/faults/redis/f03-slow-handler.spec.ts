@@ -25,10 +25,11 @@ describe.skipIf(!available)('F03 redis: a slow handler past the visibility timeo
 
   const start = async (run: ReturnType<typeof fault>, concurrency: number) => {
     const prefix = namespaces.next();
-    const workers: FaultChild[] = [];
-    for (const name of ['a', 'b']) {
-      workers.push(await run.children.start(run.child(name, { url: REDIS_URL, namespace: prefix, serviceName: 'workers', concurrency, prefetch: concurrency, visibilityTimeoutMs: VISIBILITY_MS })));
-    }
+    const workers: FaultChild[] = await Promise.all(
+      ['a', 'b'].map((name) =>
+        run.children.start(run.child(name, { url: REDIS_URL, namespace: prefix, serviceName: 'workers', concurrency, prefetch: concurrency, visibilityTimeoutMs: VISIBILITY_MS })),
+      ),
+    );
     const sender = await run.apps.start({ transport: new RedisTransport({ url: REDIS_URL, prefix }), options: { serviceName: 'sender' } });
     return { workers, send: (work: FaultWork) => run.ledger.send(work.id, () => sender.bus.send('fault.work', work)) };
   };

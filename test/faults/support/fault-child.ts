@@ -18,6 +18,15 @@ function log(payload: FaultWork, context: MessageContext, done: boolean): void {
   appendFileSync(config.log, `${JSON.stringify(line)}\n`);
 }
 
+// The parent fixes the bug in place (`{ type: 'fix' }`, answered `fixed`): `failAttempts` is
+// ignored from then on, as on the fixed release a dead-letter replay runs on.
+let fixed = false;
+process.on('message', (message: { type?: string }) => {
+  if (message.type !== 'fix') return;
+  fixed = true;
+  process.send?.({ type: 'fixed' });
+});
+
 // A handler that hogs the event loop: no timer (hold renewal, heartbeat) runs meanwhile.
 function busyLoop(ms: number): void {
   const until = Date.now() + ms;
@@ -33,7 +42,7 @@ class FaultWorker {
     if (payload.poison) process.exit(1);
     if (payload.busyMs && context.attempt === 1) busyLoop(payload.busyMs);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    if (!config.fixed && context.attempt <= (payload.failAttempts ?? 0)) {
+    if (!fixed && context.attempt <= (payload.failAttempts ?? 0)) {
       const message = `fault.work ${payload.id} failed at attempt ${context.attempt}`;
       throw payload.unrecoverable ? new UnrecoverableError(message) : new Error(message);
     }

@@ -14,8 +14,6 @@ export interface FaultChildConfig {
   maxAttempts?: number;
   /** The module's retry policy, over the suite's default (`maxAttempts`, 100 ms, factor 1). */
   retry?: RetryPolicy;
-  /** The release with the bug fixed: `failAttempts` is ignored (what a dead-letter replay runs on). */
-  fixed?: boolean;
 }
 
 /** The payload of `fault.work` and `fault.echo`. */
