@@ -27,6 +27,7 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
   readonly replyAddress: string;
   readonly deadLetters: NatsDeadLetterStore;
   readonly table = new BindingTable();
+  readonly ownBroadcasts = new BindingTable();
   readonly transportLetters: DeadLetterWriter;
   readonly prefetch: number;
   private readonly consumers = new Set<NatsConsumer | ExclusiveConsumer>();
@@ -179,15 +180,21 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
       this.nc.publish(this.names.querySubject(topic), body, { headers: this.mapping.headers(envelope), reply: envelope.replyTo });
       return 1;
     }
-    if (kind === 'event') this.nc.publish(this.names.broadcastSubject(topic), body, { headers: this.mapping.headers(envelope, notBefore) });
-    if (groups.length === 0) return 0;
+    // Core NATS does not say how many subscribers a message reached: of the per-instance groups,
+    // only this instance's own are counted.
+    let receivers = 0;
+    if (kind === 'event') {
+      this.nc.publish(this.names.broadcastSubject(topic), body, { headers: this.mapping.headers(envelope, notBefore) });
+      receivers = this.ownBroadcasts.match(kind, topic).length;
+    }
+    if (groups.length === 0) return receivers;
     const stored = groups.map((group) => {
       const headers: MsgHdrs = this.mapping.headers(envelope, notBefore);
       // One id per group copy: a copy sent again (a retried publish) is stored once.
       return this.js.publish(this.names.groupSubject(group, kind, topic), body, { headers, msgID: `${envelope.id}:${groupToken(group)}` });
     });
     return Promise.all(stored).then(
-      () => groups.length,
+      () => groups.length + receivers,
       (error: unknown) => {
         throw natsError(this.scrubber, `Could not publish ${kind} ${topic} (id=${envelope.id})`, error);
       },
