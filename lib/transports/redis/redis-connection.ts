@@ -256,11 +256,27 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private async restore(): Promise<void> {
     if (this.closing) return;
     try {
+      await this.noticeLostState();
       await Promise.all([...this.consumers].map((consumer) => consumer.restore()));
       await this.sync.reload();
     } catch (error) {
       this.context.logger.warn(`Restoring groups and bindings in Redis failed: ${this.scrubber.message(error)}`);
     }
+  }
+
+  /**
+   * Warns once when Redis no longer knows this instance (its lease is gone): Redis restarted
+   * without persistence or was flushed, so its streams, groups, bindings and stored messages are
+   * gone too, or the others reaped it after an absence. The lease is renewed at once, so the
+   * next loss is told again, and only that.
+   */
+  private async noticeLostState(): Promise<void> {
+    if ((await this.client.zscore(this.keys.instances, this.context.instanceId)) !== null) return;
+    this.context.logger.warn(
+      `Redis at ${this.scrubber.maskedUrl} no longer holds this instance's state (restarted without persistence, ` +
+        'flushed, or away longer than instanceTtlMs): recreating its groups and bindings; messages stored before may be gone',
+    );
+    await this.scripts.renewLease(this.context.instanceId, this.options.instanceTtlMs);
   }
 
   private async shutdown(): Promise<void> {

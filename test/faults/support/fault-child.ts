@@ -6,7 +6,7 @@ import 'reflect-metadata';
 import { openSync, writeSync } from 'node:fs';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CommandHandler, MessageBusModule, QueryHandler, type MessageContext } from 'nestjs-message-bus';
+import { CommandHandler, MessageBusModule, QueryHandler, UnrecoverableError, type MessageContext } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
@@ -19,6 +19,21 @@ function log(payload: FaultWork, context: MessageContext, done: boolean): void {
   writeSync(logFile, `${JSON.stringify(line)}\n`);
 }
 
+// The parent fixes the bug in place (`{ type: 'fix' }`, answered `fixed`): `failAttempts` is
+// ignored from then on, as on the fixed release a dead-letter replay runs on.
+let fixed = false;
+process.on('message', (message: { type?: string }) => {
+  if (message.type !== 'fix') return;
+  fixed = true;
+  process.send?.({ type: 'fixed' });
+});
+
+// A handler that hogs the event loop: no timer (hold renewal, heartbeat) runs meanwhile.
+function busyLoop(ms: number): void {
+  const until = Date.now() + ms;
+  while (Date.now() < until);
+}
+
 @Injectable()
 class FaultWorker {
   @CommandHandler('fault.work')
@@ -26,7 +41,12 @@ class FaultWorker {
     log(payload, context, false);
     // A poison message: the process dies mid-handler, every time it gets it.
     if (payload.poison) process.exit(1);
+    if (payload.busyMs && context.attempt === 1) busyLoop(payload.busyMs);
     if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
+    if (!fixed && context.attempt <= (payload.failAttempts ?? 0)) {
+      const message = `fault.work ${payload.id} failed at attempt ${context.attempt}`;
+      throw payload.unrecoverable ? new UnrecoverableError(message) : new Error(message);
+    }
     log(payload, context, true);
   }
 
@@ -48,7 +68,7 @@ const transport = config.url.startsWith('amqp')
     MessageBusModule.forRoot(transport, {
       serviceName: config.serviceName,
       concurrency: config.concurrency,
-      retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1 },
+      retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1, ...config.retry },
     }),
   ],
   providers: [FaultWorker],
