@@ -21,7 +21,7 @@ import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
 import { RealtimeHub } from './realtime-hub.js';
 import { ReplyInbox } from './reply-inbox.js';
-import { BusScripts } from './redis-scripts.js';
+import { BusScripts, type StreamRefusal } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis.options.js';
 import { encodeEntry, type EntryFields, type EntryDecoding } from './stream-entry.js';
 import { showOnly, type CredentialScrubber } from '../shared/credentials.js';
@@ -37,6 +37,16 @@ import { redisError } from './redis.error.js';
  */
 function afterPendingIo<T>(value: T): Promise<T> {
   return new Promise((resolve) => setImmediate(resolve, value));
+}
+
+/**
+ * How many group streams stored a multi-group publish; throws when one refused it, naming it,
+ * though the others kept their entry: a send never resolves with a group's entry unstored.
+ */
+function storedOrRefused({ stored, refused }: { stored: number; refused: StreamRefusal[] }): number {
+  if (refused.length === 0) return stored;
+  const streams = refused.map(({ stream, error }) => `stream ${stream} refused it (${error})`).join('; ');
+  throw new Error(`${streams}; stored in ${stored} other group stream(s)`);
 }
 
 /**
@@ -133,7 +143,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
         ? this.delay(streams, fields, delayMs).then(() => streams.length)
         : streams.length === 1
           ? this.client.xadd(streams[0], 'NOMKSTREAM', '*', ...fields).then((id) => (id === null ? 0 : 1))
-          : this.scripts.publish(streams, fields);
+          : this.scripts.publish(streams, fields).then(storedOrRefused);
     // A refusal to one stream names it (one wedged at the largest id refuses every entry).
     const target = streams.length === 1 ? ` to stream ${streams[0]}` : '';
     const published = stored.catch((error: unknown) => {

@@ -6,12 +6,22 @@
 const NOW_MS = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
-/** KEYS: group streams. ARGV: entry fields. Appends to each stream that exists; returns how many. */
-export const PUBLISH = `local stored = 0
+/**
+ * KEYS: group streams. ARGV: entry fields. Appends to each stream that exists, going on past a
+ * stream that refuses the entry (one wedged at the largest id) so the other groups still get it.
+ * Returns {stored, refused stream, its error, ...}.
+ */
+export const PUBLISH = `local stored, refused = 0, {}
 for _, stream in ipairs(KEYS) do
-  if redis.call('XADD', stream, 'NOMKSTREAM', '*', unpack(ARGV)) then stored = stored + 1 end
+  local added = redis.pcall('XADD', stream, 'NOMKSTREAM', '*', unpack(ARGV))
+  if type(added) == 'table' and added.err then
+    refused[#refused + 1] = stream
+    refused[#refused + 1] = added.err
+  elseif added then
+    stored = stored + 1
+  end
 end
-return stored`;
+return {stored, unpack(refused)}`;
 
 /**
  * KEYS: bindings, owners, version. ARGV: kind, pattern, group, holder, channel.

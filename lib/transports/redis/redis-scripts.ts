@@ -28,6 +28,12 @@ type ScriptName = keyof typeof SCRIPTS;
 /** An entry as Redis returns it: id and fields, as buffers. */
 export type RawEntry = [Buffer, Buffer[]];
 
+/** A stream that refused an entry the others took, with the error Redis gave. */
+export interface StreamRefusal {
+  stream: string;
+  error: string;
+}
+
 /** A binding that could not be made because another group owns the topic. */
 export interface OwnedElsewhere {
   owner: string;
@@ -49,8 +55,12 @@ export class BusScripts {
     this.methods = client as unknown as Record<string, ScriptMethod>;
   }
 
-  publish(streams: string[], fields: EntryFields): Promise<number> {
-    return this.run('busPublish', streams, fields) as Promise<number>;
+  /** Appends to every stream; resolves how many stored it and, stream by stream, why the others refused. */
+  async publish(streams: string[], fields: EntryFields): Promise<{ stored: number; refused: StreamRefusal[] }> {
+    const [stored, ...rest] = (await this.run('busPublish', streams, fields)) as [number, ...string[]];
+    const refused: StreamRefusal[] = [];
+    for (let at = 0; at < rest.length; at += 2) refused.push({ stream: rest[at], error: rest[at + 1] });
+    return { stored, refused };
   }
 
   async bind(kind: string, pattern: string, group: string, holder: string): Promise<OwnedElsewhere | undefined> {

@@ -1,42 +1,16 @@
 // One bus application in its own process for the fault suite (launched through
-// test/integration/amqp/fixtures/run-fixture.mjs). Every message is appended to a JSONL log with
-// appendFileSync when its handler starts and again before it returns: each line reaches the kernel, so it
-// survives a kill -9 of this process, and the parent's ledger reads it as the truth.
+// test/integration/amqp/fixtures/run-fixture.mjs), with the handlers of fault-handlers.ts
+// appending every message to the JSONL log the parent's ledger reads as the truth.
 import 'reflect-metadata';
-import { appendFileSync } from 'node:fs';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CommandHandler, MessageBusModule, QueryHandler, type MessageContext } from 'nestjs-message-bus';
+import { MessageBusModule } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
-import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
+import { faultHandlers } from './fault-handlers.js';
+import type { FaultChildConfig } from './fault-protocol.js';
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
-
-function log(payload: FaultWork, context: MessageContext, done: boolean): void {
-  const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
-  appendFileSync(config.log, `${JSON.stringify(line)}\n`);
-}
-
-@Injectable()
-class FaultWorker {
-  @CommandHandler('fault.work')
-  async work(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    // A poison message: the process dies mid-handler, every time it gets it.
-    if (payload.poison) process.exit(1);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(payload, context, true);
-  }
-
-  @QueryHandler('fault.echo')
-  async echo(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(payload, context, true);
-    return { id: payload.id, pid: process.pid };
-  }
-}
 
 const transport = config.url.startsWith('amqp')
   ? new AmqpTransport({ url: config.url, exchange: config.namespace, prefetch: config.prefetch })
@@ -50,7 +24,7 @@ const transport = config.url.startsWith('amqp')
       retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1 },
     }),
   ],
-  providers: [FaultWorker],
+  providers: faultHandlers(config),
 })
 class FaultChildModule {}
 

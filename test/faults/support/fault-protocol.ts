@@ -10,6 +10,8 @@ export interface FaultChildConfig {
   prefetch?: number;
   visibilityTimeoutMs?: number;
   maxAttempts?: number;
+  /** Only the `fault.event` handler (a second group of a fan-out test, which may not own `fault.work`). */
+  listenOnly?: boolean;
 }
 
 /** The payload of `fault.work` and `fault.echo`. */
@@ -18,6 +20,8 @@ export interface FaultWork {
   sleepMs?: number;
   /** The child exits mid-handler. */
   poison?: boolean;
+  /** The group (service name) whose `fault.event` handler throws on the first attempt. */
+  failFirstIn?: string;
 }
 
 /** One line of a child's log: one when a handler starts (`done` false), one when it returned. */
@@ -28,4 +32,6 @@ export interface HandledLine {
   done: boolean;
   /** Epoch ms of the line. */
   at: number;
+  /** The service name (group) of the child that wrote it. */
+  service?: string;
 }
