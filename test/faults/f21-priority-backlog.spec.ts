@@ -8,6 +8,7 @@ import { useFaultRun } from './support/fault-run.js';
 
 const MESSAGES = 500;
 const BAND = 10;
+const BANDS = 100 / BAND;
 const PREFETCH = 1;
 
 /** Kendall's τ-a of the handled order against the priority order (1: perfectly sorted). */
@@ -78,7 +79,9 @@ for (const broker of await faultBrokers('f21')) {
 
       expect(figures).toMatchObject({ sent: MESSAGES, acknowledged: MESSAGES, handled: MESSAGES, lost: 0, duplicates: 0, unexpected: 0 });
       // Inside a band arrival order rules; across bands only what the consumer held may come early.
-      expect(late).toBeLessThanOrEqual(PREFETCH + 1);
+      // On Redis a reader's first read blocks on every band at once and takes up to one entry
+      // from each (docs/reliability.md, F21): that many more may come early.
+      expect(late).toBeLessThanOrEqual(PREFETCH + 1 + (broker.name === 'redis' ? BANDS - 1 : 0));
       // Random order inside 10 bands gives τ ≈ 0.9; a sorted backlog 1.
       expect(tau).toBeGreaterThan(0.85);
     });

@@ -49,10 +49,8 @@ export class GroupReader {
   private readerId?: Promise<number | undefined>;
   private running?: Promise<void>;
   private stopping = false;
-  // Set when a read suggests more entries wait than fit: the next ones go band by band. A reader
-  // may start on a backlog, so the first read does too (a blocking read on every band would take
-  // an entry from each, past prefetch and ahead of better bands).
-  private backlog = true;
+  // Set when a read suggests more entries wait than fit: the next ones go band by band.
+  private backlog = false;
   private maintenance?: NodeJS.Timeout;
   private maintaining?: Promise<void>;
   private trimming?: Promise<void>;

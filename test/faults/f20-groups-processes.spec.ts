@@ -1,0 +1,68 @@
+// F20: two groups of two processes each: every event reaches both groups (fan-out), each group's
+// processes share its work (competing consumers), and a failure in one group is retried in that
+// group only, never redelivered to the other.
+import { describe, expect, it } from 'vitest';
+import { until } from '../support/bus-app.js';
+import type { FaultChild } from './support/fault-children.js';
+import { faultBrokers } from './support/fault-brokers.js';
+import { useFaultRun } from './support/fault-run.js';
+
+const EVENTS = 2_000;
+const FAILING_EVERY = 10;
+
+for (const broker of await faultBrokers('f20')) {
+  describe.skipIf(!broker.available)(`F20 ${broker.name}: 2 groups × 2 processes`, () => {
+    broker.hooks();
+    const fault = useFaultRun('F20', broker.name);
+
+    it(`fans ${EVENTS} events out to both groups, shares each group's work, retries only in the failing group`, async () => {
+      const { ledger, children, apps, child } = fault();
+      const namespace = broker.namespace();
+      const groups = ['alpha', 'beta'];
+      const processes: Record<string, FaultChild[]> = {};
+      await Promise.all(
+        groups.map(async (group) => {
+          const config = (n: number) =>
+            child(`${group}-${n}`, { url: broker.url, namespace, serviceName: group, concurrency: 20, prefetch: 20, listenOnly: group !== 'alpha' });
+          // The group's first process makes its queue or streams and binding before the second competes.
+          const first = await children.start(config(1));
+          processes[group] = [first, await children.start(config(2))];
+        }),
+      );
+      const sender = await apps.start({ transport: broker.transport(namespace), options: { serviceName: 'sender' } });
+      const failing = new Set<string>();
+      for (let sent = 0; sent < EVENTS; sent += 100) {
+        await Promise.all(
+          Array.from({ length: 100 }, () => ledger.newId()).map((id, n) => {
+            if (n % FAILING_EVERY === 0) failing.add(id);
+            return ledger.send(id, () => sender.bus.publish('fault.event', { id, ...(failing.has(id) ? { failFirstIn: 'alpha' } : {}) }));
+          }),
+        );
+      }
+      const alpha = ledger.ofService('alpha');
+      const beta = ledger.ofService('beta');
+      await until(() => alpha.allAcknowledgedHandled() && beta.allAcknowledgedHandled(), 60_000, 'every event handled in both groups');
+
+      const shares = (group: string, view: typeof alpha) =>
+        processes[group].map((process) => view.handledLines().filter((line) => line.pid === process.pid).length / view.handledLines().length);
+      const share = { alpha: shares('alpha', alpha), beta: shares('beta', beta) };
+      const retried = alpha.lines().filter((line) => line.attempt > 1);
+      const alphaFigures = alpha.figures({ notes: `${failing.size} fail their first attempt here; ${retried.length} retries; process shares ${share.alpha.map((part) => part.toFixed(2)).join('/')}` });
+      const betaFigures = beta.figures({ notes: `process shares ${share.beta.map((part) => part.toFixed(2)).join('/')}` });
+
+      for (const figures of [alphaFigures, betaFigures]) {
+        expect(figures).toMatchObject({ sent: EVENTS, acknowledged: EVENTS, handled: EVENTS, lost: 0, unexpected: 0, untypedRejections: 0 });
+      }
+      // beta never sees alpha's retries: each event exactly once, at attempt 1.
+      expect(betaFigures.duplicates).toBe(0);
+      expect(beta.lines().every((line) => line.attempt === 1)).toBe(true);
+      // alpha's extra runs are its retried ids only, each retried once.
+      expect(new Set(retried.map((line) => line.id))).toEqual(failing);
+      expect(alphaFigures.duplicates).toBe(0);
+      for (const part of [...share.alpha, ...share.beta]) {
+        expect(part).toBeGreaterThanOrEqual(0.3);
+        expect(part).toBeLessThanOrEqual(0.7);
+      }
+    });
+  });
+}
