@@ -8,9 +8,9 @@ import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.
  * process: each message is appended to the JSONL log with appendFileSync when its handler starts
  * and again before it returns, so each line reaches the kernel and survives a kill -9.
  */
-export function faultHandlers(config: Pick<FaultChildConfig, 'log' | 'serviceName' | 'listenOnly'>): Type[] {
+export function faultHandlers(config: Pick<FaultChildConfig, 'log' | 'serviceName' | 'listenOnly'> & { instance?: string }): Type[] {
   const log = (payload: FaultWork, context: MessageContext, done: boolean): void => {
-    const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now(), service: config.serviceName };
+    const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now(), service: config.serviceName, instance: config.instance };
     appendFileSync(config.log, `${JSON.stringify(line)}\n`);
   };
   const pause = (payload: FaultWork) => (payload.sleepMs ? new Promise((resolve) => setTimeout(resolve, payload.sleepMs)) : undefined);

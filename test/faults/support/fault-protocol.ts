@@ -34,4 +34,6 @@ export interface HandledLine {
   at: number;
   /** The service name (group) of the child that wrote it. */
   service?: string;
+  /** The app that wrote it, when several run in one process. */
+  instance?: string;
 }

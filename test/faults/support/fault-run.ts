@@ -40,7 +40,7 @@ export function useFaultRun(fault: string, transport: string): () => FaultRun {
       children: new FaultChildren(),
       apps: new AppTracker(),
       child: (name, config) => ({ ...config, log: join(logDir, `${name}.jsonl`) }),
-      handlers: (name, serviceName, listenOnly) => faultHandlers({ log: join(logDir, `${name}.jsonl`), serviceName, listenOnly }),
+      handlers: (name, serviceName, listenOnly) => faultHandlers({ log: join(logDir, `${name}.jsonl`), serviceName, listenOnly, instance: name }),
     };
     return current;
   };
