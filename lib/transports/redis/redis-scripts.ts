@@ -3,11 +3,11 @@ import type { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-lua.js';
 import type { EntryFields } from './stream-entry.js';
 
-type Arg = string | number | Buffer;
+export type Arg = string | number | Buffer;
 type ScriptMethod = (...args: Arg[]) => Promise<unknown>;
 
 const SCRIPTS = {
-  busPublish: lua.PUBLISH,
+  busPublishBatch: lua.PUBLISH_BATCH,
   busBind: lua.BIND,
   busUnbind: lua.UNBIND,
   busLoadBindings: lua.LOAD_BINDINGS,
@@ -28,11 +28,8 @@ type ScriptName = keyof typeof SCRIPTS;
 /** An entry as Redis returns it: id and fields, as buffers. */
 export type RawEntry = [Buffer, Buffer[]];
 
-/** A stream that refused an entry the others took, with the error Redis gave. */
-export interface StreamRefusal {
-  stream: string;
-  error: string;
-}
+/** Per message of a batch: to how many streams it went, or which (1-based) refused it and why. */
+export type PublishOutcome = number | [number, string];
 
 /** A binding that could not be made because another group owns the topic. */
 export interface OwnedElsewhere {
@@ -55,12 +52,9 @@ export class BusScripts {
     this.methods = client as unknown as Record<string, ScriptMethod>;
   }
 
-  /** Appends to every stream; resolves how many stored it and, stream by stream, why the others refused. */
-  async publish(streams: string[], fields: EntryFields): Promise<{ stored: number; refused: StreamRefusal[] }> {
-    const [stored, ...rest] = (await this.run('busPublish', streams, fields)) as [number, ...string[]];
-    const refused: StreamRefusal[] = [];
-    for (let at = 0; at < rest.length; at += 2) refused.push({ stream: rest[at], error: rest[at + 1] });
-    return { stored, refused };
+  /** `args`: per message, its stream count, field count and fields; `streams` of every message in turn. */
+  publishBatch(streams: string[], args: Arg[]): Promise<PublishOutcome[]> {
+    return this.run('busPublishBatch', streams, args) as Promise<PublishOutcome[]>;
   }
 
   async bind(kind: string, pattern: string, group: string, holder: string): Promise<OwnedElsewhere | undefined> {
