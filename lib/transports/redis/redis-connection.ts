@@ -224,11 +224,27 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     await this.subscriber.subscribe(this.keys.bindingsChannel);
     await this.inbox.start();
     await this.sync.reload();
+    await this.warnOnEviction();
     await this.lease.start();
     this.promoter.start();
     // After a reconnection: notifications may have been missed, and Redis may have lost its data.
     this.subscriber.on('ready', () => void this.sync.reload().catch(() => undefined));
     this.client.on('ready', () => void this.restore());
+  }
+
+  /**
+   * Warns when Redis may evict keys under memory pressure: an evicted stream is every message in
+   * it lost, silently. With `noeviction` a full Redis refuses the write and the send rejects.
+   */
+  private async warnOnEviction(): Promise<void> {
+    // INFO may be refused (an ACL without it, a managed Redis): then nothing is known to warn about.
+    const info = await this.client.info('memory').catch(() => '');
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    if (policy !== undefined && policy !== 'noeviction') {
+      this.context.logger.warn(
+        `Redis at ${this.scrubber.maskedUrl} has maxmemory-policy ${policy}: under memory pressure it may evict streams and lose their messages; set maxmemory-policy noeviction`,
+      );
+    }
   }
 
   private onReply(message: Buffer): void {

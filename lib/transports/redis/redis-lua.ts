@@ -9,7 +9,8 @@ local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 /**
  * KEYS: the group streams of each message in turn. ARGV: per message, its stream count, field
  * count and fields. Appends each message to those of its streams that exist; returns per message
- * how many, or {n, error} when its n-th stream refused it (the rest of the batch still goes in).
+ * how many, or {n, error} when its n-th stream refused it (its other streams and the rest of
+ * the batch still go in).
  */
 export const PUBLISH_BATCH = `local results, key, at = {}, 1, 1
 while at <= #ARGV do
@@ -18,11 +19,13 @@ while at <= #ARGV do
   local result = 0
   for offset = 0, streams - 1 do
     local id = redis.pcall('XADD', KEYS[key + offset], 'NOMKSTREAM', '*', unpack(ARGV, first, last))
+    -- A refusing stream (one wedged at the largest id) does not keep the message from the
+    -- group streams after it: the first refusal is reported, the other groups still get it.
     if type(id) == 'table' and id.err then
-      result = {offset + 1, id.err}
-      break
+      if type(result) ~= 'table' then result = {offset + 1, id.err} end
+    elseif id and type(result) ~= 'table' then
+      result = result + 1
     end
-    if id then result = result + 1 end
   end
   results[#results + 1] = result
   key, at = key + streams, last + 1

@@ -12,7 +12,7 @@ export interface FaultBroker {
   url: string;
   namespace(): string;
   /** A transport on `namespace`, connecting to `url` (default the broker's: a proxy in front of it, say). */
-  transport(namespace: string, url?: string): Transport;
+  transport(namespace: string, url?: string, options?: { prefetch?: number }): Transport;
   /** Registers what a spec on this broker needs around it (the RabbitMQ lock). */
   setup(): void;
   cleanup(): Promise<void>;
@@ -27,7 +27,7 @@ export function faultBrokers(label: string): FaultBroker[] {
       name: 'redis',
       url: REDIS_URL,
       namespace: () => redisNamespaces.next(),
-      transport: (prefix, url = REDIS_URL) => new RedisTransport({ url, prefix }),
+      transport: (prefix, url = REDIS_URL, options) => new RedisTransport({ url, prefix, ...options }),
       setup: () => undefined,
       cleanup: () => redisNamespaces.cleanup(),
     },
@@ -39,7 +39,7 @@ export function faultBrokers(label: string): FaultBroker[] {
         amqpNamespaces.push(namespace);
         return namespace;
       },
-      transport: (exchange, url = AMQP_URL) => new AmqpTransport({ url, exchange }),
+      transport: (exchange, url = AMQP_URL, options) => new AmqpTransport({ url, exchange, ...options }),
       setup: holdBrokerLock,
       cleanup: () => deleteNamespaces(amqpNamespaces),
     },

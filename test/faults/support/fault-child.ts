@@ -9,6 +9,7 @@ import { NestFactory } from '@nestjs/core';
 import { CommandHandler, MessageBusModule, QueryHandler, UnrecoverableError, type MessageContext } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
+import { faultHandlers } from './fault-handlers.js';
 import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
@@ -71,7 +72,8 @@ const transport = config.url.startsWith('amqp')
       retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1, ...config.retry },
     }),
   ],
-  providers: [FaultWorker],
+  // The fan-out listener of fault-handlers.ts; a second group of a fan-out test only listens.
+  providers: [...(config.listenOnly ? [] : [FaultWorker]), ...faultHandlers({ ...config, listenOnly: true })],
 })
 class FaultChildModule {}
 
