@@ -3,62 +3,23 @@
 // a write(2) when its handler starts and again before it returns: each line reaches the kernel, so it
 // survives a kill -9 of this process, and the parent's ledger reads it as the truth.
 import 'reflect-metadata';
-import { openSync, writeSync } from 'node:fs';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CommandHandler, MessageBusModule, QueryHandler, UnrecoverableError, type MessageContext } from 'nestjs-message-bus';
+import { MessageBusModule } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { faultHandlers } from './fault-handlers.js';
-import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
+import type { FaultChildConfig } from './fault-protocol.js';
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
-const logFile = openSync(config.log, 'a');
 
-function log(payload: FaultWork, context: MessageContext, done: boolean): void {
-  const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
-  writeSync(logFile, `${JSON.stringify(line)}\n`);
-}
-
-// The parent fixes the bug in place (`{ type: 'fix' }`, answered `fixed`): `failAttempts` is
-// ignored from then on, as on the fixed release a dead-letter replay runs on.
+// The parent fixes the bug in place (`{ type: 'fix' }`, answered `fixed`).
 let fixed = false;
 process.on('message', (message: { type?: string }) => {
   if (message.type !== 'fix') return;
   fixed = true;
   process.send?.({ type: 'fixed' });
 });
-
-// A handler that hogs the event loop: no timer (hold renewal, heartbeat) runs meanwhile.
-function busyLoop(ms: number): void {
-  const until = Date.now() + ms;
-  while (Date.now() < until);
-}
-
-@Injectable()
-class FaultWorker {
-  @CommandHandler('fault.work')
-  async work(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    // A poison message: the process dies mid-handler, every time it gets it.
-    if (payload.poison) process.exit(1);
-    if (payload.busyMs && context.attempt === 1) busyLoop(payload.busyMs);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    if (!fixed && context.attempt <= (payload.failAttempts ?? 0)) {
-      const message = `fault.work ${payload.id} failed at attempt ${context.attempt}`;
-      throw payload.unrecoverable ? new UnrecoverableError(message) : new Error(message);
-    }
-    log(payload, context, true);
-  }
-
-  @QueryHandler('fault.echo')
-  async echo(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(payload, context, true);
-    return { id: payload.id, pid: process.pid };
-  }
-}
 
 const transport = config.url.startsWith('amqp')
   ? new AmqpTransport({ url: config.url, exchange: config.namespace, prefetch: config.prefetch })
@@ -72,8 +33,7 @@ const transport = config.url.startsWith('amqp')
       retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1, ...config.retry },
     }),
   ],
-  // The fan-out listener of fault-handlers.ts; a second group of a fan-out test only listens.
-  providers: [...(config.listenOnly ? [] : [FaultWorker]), ...faultHandlers({ ...config, listenOnly: true })],
+  providers: faultHandlers({ ...config, isFixed: () => fixed }),
 })
 class FaultChildModule {}
 
