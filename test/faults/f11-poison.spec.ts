@@ -1,55 +1,19 @@
 // F11: a message that kills every consumer it reaches is dead-lettered after maxAttempts
 // deliveries, counted across the process crashes, on both brokers; the others are all handled.
 import { afterAll, describe, expect, it } from 'vitest';
-import { AmqpTransport } from 'nestjs-message-bus/amqp';
-import { RedisTransport } from 'nestjs-message-bus/redis';
-import type { Transport } from 'nestjs-message-bus/transport';
-import { AMQP_URL, brokerAvailable, REDIS_URL } from '../support/brokers.js';
+import { brokerAvailable } from '../support/brokers.js';
 import { until } from '../support/bus-app.js';
-import { holdBrokerLock } from '../integration/amqp/support/broker-lock.js';
-import { deleteNamespaces, testNamespace } from '../integration/amqp/support/broker.js';
-import { RedisNamespaces } from '../integration/redis/support/redis-namespaces.js';
+import { faultBrokers } from './support/fault-brokers.js';
 import type { FaultChild } from './support/fault-children.js';
 import { useFaultRun } from './support/fault-run.js';
 
 const MAX_ATTEMPTS = 3;
 const GOOD = 20;
 
-interface Broker {
-  name: 'redis' | 'amqp';
-  url: string;
-  namespace(): string;
-  transport(namespace: string): Transport;
-  cleanup(): Promise<void>;
-}
-
-const redisNamespaces = new RedisNamespaces(REDIS_URL);
-const amqpNamespaces: string[] = [];
-const brokers: Broker[] = [
-  {
-    name: 'redis',
-    url: REDIS_URL,
-    namespace: () => redisNamespaces.next(),
-    transport: (prefix) => new RedisTransport({ url: REDIS_URL, prefix }),
-    cleanup: () => redisNamespaces.cleanup(),
-  },
-  {
-    name: 'amqp',
-    url: AMQP_URL,
-    namespace: () => {
-      const namespace = testNamespace('f11');
-      amqpNamespaces.push(namespace);
-      return namespace;
-    },
-    transport: (exchange) => new AmqpTransport({ url: AMQP_URL, exchange }),
-    cleanup: () => deleteNamespaces(amqpNamespaces),
-  },
-];
-
-for (const broker of brokers) {
+for (const broker of faultBrokers('f11')) {
   const available = await brokerAvailable(broker.name, broker.url);
   describe.skipIf(!available)(`F11 ${broker.name}: a poison message that kills its consumer`, () => {
-    if (broker.name === 'amqp') holdBrokerLock();
+    broker.setup();
     const fault = useFaultRun('F11', broker.name);
     afterAll(() => broker.cleanup());
 

@@ -2,7 +2,8 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const LAUNCHER = fileURLToPath(new URL('../integration/amqp/fixtures/run-fixture.mjs', import.meta.url));
-const START_TIMEOUT_MS = 30_000;
+// Booting a child (its TypeScript transformed on the fly) takes over 30 s on the loaded 2-core machine.
+const START_TIMEOUT_MS = 60_000;
 
 /**
  * A TypeScript fixture running in a child process (through run-fixture.mjs), ready once it sent

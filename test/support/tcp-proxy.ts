@@ -3,10 +3,14 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 /**
  * A TCP proxy in front of a real broker: `cut()` drops every connection and refuses new ones,
  * as a network partition would; `restore()` lets them through again on the same port.
+ * `reset()` sends a TCP RST on every connection (new ones are accepted); `blackhole()` keeps
+ * every socket open but forwards nothing, new ones included, until `heal()` delivers what it
+ * held, in order, as TCP does after a partition shorter than its retransmission timeout.
  */
 export class TcpProxy {
   private server?: Server;
   private readonly sockets = new Set<Socket>();
+  private held?: (() => void)[];
 
   private constructor(
     private readonly target: { host: string; port: number },
@@ -41,10 +45,37 @@ export class TcpProxy {
         socket.on('close', () => this.sockets.delete(socket));
         socket.on('error', () => socket.destroy());
       }
-      client.pipe(upstream).pipe(client);
+      this.forward(client, upstream);
+      this.forward(upstream, client);
     });
     await new Promise<void>((resolve) => server.listen(this.port, '127.0.0.1', resolve));
     this.server = server;
+  }
+
+  /** Resets (RST) every open connection; new connections go through. */
+  reset(): void {
+    for (const socket of this.sockets) socket.resetAndDestroy();
+  }
+
+  /** From now on nothing is forwarded, on open connections and new ones, until `heal()`. */
+  blackhole(): void {
+    this.held ??= [];
+  }
+
+  /** Forwards again, first what the blackhole held. */
+  heal(): void {
+    const held = this.held ?? [];
+    this.held = undefined;
+    for (const deliver of held) deliver();
+  }
+
+  // Each chunk (and the end) goes on at once, or waits in the blackhole.
+  private forward(from: Socket, to: Socket): void {
+    const pass = (deliver: () => void) => (this.held ? this.held.push(deliver) : deliver());
+    from.on('data', (chunk: Buffer) => pass(() => !to.destroyed && to.write(chunk)));
+    from.on('end', () => pass(() => to.end()));
+    // One side gone for good: so is the other (what the client sees of a closed broker socket).
+    from.on('close', () => pass(() => to.destroy()));
   }
 
   async cut(): Promise<void> {

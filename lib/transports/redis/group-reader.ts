@@ -12,6 +12,9 @@ const BLOCK_MS = 2_000;
 // Streams are trimmed after this many acks, and on every maintenance round that saw any.
 const TRIM_AFTER_ACKS = 500;
 const RETRY_PAUSE_MS = 250;
+// A blocking read unanswered this long past its BLOCK runs on a dead connection nobody closed (a
+// blackhole: the socket is open, nothing arrives); the reader drops it and ioredis reconnects.
+const READ_GRACE_MS = 2_000;
 
 class RedisDelivery implements Delivery {
   constructor(
@@ -144,9 +147,11 @@ export class GroupReader {
 
   private async readBlocking(room: number): Promise<Entry[]> {
     const perStream = Math.max(1, Math.ceil(room / this.streams.length));
-    const reply = (await (this.reader as RedisClient).xreadgroupBuffer(
-      'GROUP', this.group, this.env.consumerName, 'COUNT', perStream, 'BLOCK', BLOCK_MS,
-      'STREAMS', ...this.streams, ...this.streams.map(() => '>'),
+    const reply = (await this.watched(
+      (this.reader as RedisClient).xreadgroupBuffer(
+        'GROUP', this.group, this.env.consumerName, 'COUNT', perStream, 'BLOCK', BLOCK_MS,
+        'STREAMS', ...this.streams, ...this.streams.map(() => '>'),
+      ),
     )) as [Buffer, RawEntry[]][] | null;
     if (reply === null) return [];
     const entries: Entry[] = [];
@@ -157,6 +162,24 @@ export class GroupReader {
       for (const entry of raw) entries.push(toEntry(band, entry, 1));
     }
     return entries;
+  }
+
+  /**
+   * The read's answer; each time it is overdue the reader's connection is dropped (told once per
+   * outage). ioredis reconnects and sends the read again, so its answer still arrives here.
+   */
+  private async watched<T>(read: Promise<T>): Promise<T> {
+    let told = false;
+    while (!(await settlesWithin(read, BLOCK_MS + READ_GRACE_MS)) && !this.stopping) {
+      if (!told) {
+        this.env.context.logger.warn(
+          `Group ${this.group}: no answer from Redis to a blocking read within ${BLOCK_MS + READ_GRACE_MS} ms; reconnecting its connection`,
+        );
+      }
+      told = true;
+      this.reader?.disconnect(true);
+    }
+    return read;
   }
 
   private async deliver(entries: Entry[]): Promise<void> {

@@ -20,6 +20,7 @@ import { RedisDeadLetterStore } from './redis-dead-letter.store.js';
 import { RedisIdempotencyStore } from './redis-idempotency.store.js';
 import { RedisKeys } from './redis-keys.js';
 import { RealtimeHub } from './realtime-hub.js';
+import { PublishBatch } from './publish-batch.js';
 import { ReplyInbox } from './reply-inbox.js';
 import { BusScripts } from './redis-scripts.js';
 import { connectionOptions, type ConnectionOptions, type ResolvedRedisOptions } from './redis.options.js';
@@ -36,7 +37,22 @@ import { redisError } from './redis.error.js';
  * publisher goes on: the instance sees its own messages in order, as on the in-memory transport.
  */
 function afterPendingIo<T>(value: T): Promise<T> {
-  return new Promise((resolve) => setImmediate(resolve, value));
+  return new Promise((resolve) => {
+    if (afterIo === undefined) {
+      afterIo = [];
+      setImmediate(releaseAfterIo);
+    }
+    afterIo.push(() => resolve(value));
+  });
+}
+
+// One check-phase callback for every publish of a turn, instead of one each.
+let afterIo: (() => void)[] | undefined;
+
+function releaseAfterIo(): void {
+  const waiting = afterIo ?? [];
+  afterIo = undefined;
+  for (const resolve of waiting) resolve();
 }
 
 /**
@@ -61,6 +77,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private readonly lease: InstanceLease;
   private readonly inbox: ReplyInbox;
   private readonly realtime: RealtimeHub;
+  private readonly appends: PublishBatch;
   private scheduled = 0;
   private closing?: Promise<void>;
 
@@ -84,6 +101,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
       limits: { maxPayloadBytes: context.maxPayloadBytes, maxPayloadDepth: options.maxPayloadDepth },
     };
     this.scripts = new BusScripts(client, keys);
+    this.appends = new PublishBatch(client, this.scripts);
     this.deadLetters = new RedisDeadLetterStore(client, this.scripts, keys, context, scrubber, options.defaultMaxAttempts);
     this.transportLetters = new DeadLetterWriter({
       store: () => this.deadLetters,
@@ -128,12 +146,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     if (groups.length === 0) return 0;
     const band = this.keys.band(envelope.priority);
     const streams = groups.map((group) => this.keys.stream(group, band));
-    const stored =
-      delayMs > 0
-        ? this.delay(streams, fields, delayMs).then(() => streams.length)
-        : streams.length === 1
-          ? this.client.xadd(streams[0], 'NOMKSTREAM', '*', ...fields).then((id) => (id === null ? 0 : 1))
-          : this.scripts.publish(streams, fields);
+    const stored = delayMs > 0 ? this.delay(streams, fields, delayMs).then(() => streams.length) : this.appends.append(streams, fields);
     // A refusal to one stream names it (one wedged at the largest id refuses every entry).
     const target = streams.length === 1 ? ` to stream ${streams[0]}` : '';
     const published = stored.catch((error: unknown) => {
@@ -168,7 +181,7 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     const fields = encodeEntry(envelope, this.context.codecs.forTopic(envelope.topic));
     try {
       if (delayMs > 0) await this.delay([stream], fields, delayMs);
-      else if ((await this.client.xadd(stream, 'NOMKSTREAM', '*', ...fields)) === null) {
+      else if ((await this.appends.append([stream], fields)) === 0) {
         this.context.logger.warn(`${envelope.topic} (id=${envelope.id}) not delivered: group ${group} is gone`);
       }
     } catch (error) {
@@ -211,11 +224,27 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
     await this.subscriber.subscribe(this.keys.bindingsChannel);
     await this.inbox.start();
     await this.sync.reload();
+    await this.warnOnEviction();
     await this.lease.start();
     this.promoter.start();
     // After a reconnection: notifications may have been missed, and Redis may have lost its data.
     this.subscriber.on('ready', () => void this.sync.reload().catch(() => undefined));
     this.client.on('ready', () => void this.restore());
+  }
+
+  /**
+   * Warns when Redis may evict keys under memory pressure: an evicted stream is every message in
+   * it lost, silently. With `noeviction` a full Redis refuses the write and the send rejects.
+   */
+  private async warnOnEviction(): Promise<void> {
+    // INFO may be refused (an ACL without it, a managed Redis): then nothing is known to warn about.
+    const info = await this.client.info('memory').catch(() => '');
+    const policy = /^maxmemory_policy:(\S+)/m.exec(info)?.[1];
+    if (policy !== undefined && policy !== 'noeviction') {
+      this.context.logger.warn(
+        `Redis at ${this.scrubber.maskedUrl} has maxmemory-policy ${policy}: under memory pressure it may evict streams and lose their messages; set maxmemory-policy noeviction`,
+      );
+    }
   }
 
   private onReply(message: Buffer): void {
@@ -243,11 +272,27 @@ export class RedisConnection implements TransportConnection, ConsumerEnvironment
   private async restore(): Promise<void> {
     if (this.closing) return;
     try {
+      await this.noticeLostState();
       await Promise.all([...this.consumers].map((consumer) => consumer.restore()));
       await this.sync.reload();
     } catch (error) {
       this.context.logger.warn(`Restoring groups and bindings in Redis failed: ${this.scrubber.message(error)}`);
     }
+  }
+
+  /**
+   * Warns once when Redis no longer knows this instance (its lease is gone): Redis restarted
+   * without persistence or was flushed, so its streams, groups, bindings and stored messages are
+   * gone too, or the others reaped it after an absence. The lease is renewed at once, so the
+   * next loss is told again, and only that.
+   */
+  private async noticeLostState(): Promise<void> {
+    if ((await this.client.zscore(this.keys.instances, this.context.instanceId)) !== null) return;
+    this.context.logger.warn(
+      `Redis at ${this.scrubber.maskedUrl} no longer holds this instance's state (restarted without persistence, ` +
+        'flushed, or away longer than instanceTtlMs): recreating its groups and bindings; messages stored before may be gone',
+    );
+    await this.scripts.renewLease(this.context.instanceId, this.options.instanceTtlMs);
   }
 
   private async shutdown(): Promise<void> {

@@ -6,12 +6,31 @@
 const NOW_MS = `local clock = redis.call('TIME')
 local now = tonumber(clock[1]) * 1000 + math.floor(tonumber(clock[2]) / 1000)`;
 
-/** KEYS: group streams. ARGV: entry fields. Appends to each stream that exists; returns how many. */
-export const PUBLISH = `local stored = 0
-for _, stream in ipairs(KEYS) do
-  if redis.call('XADD', stream, 'NOMKSTREAM', '*', unpack(ARGV)) then stored = stored + 1 end
+/**
+ * KEYS: the group streams of each message in turn. ARGV: per message, its stream count, field
+ * count and fields. Appends each message to those of its streams that exist; returns per message
+ * how many, or {n, error} when its n-th stream refused it (its other streams and the rest of
+ * the batch still go in).
+ */
+export const PUBLISH_BATCH = `local results, key, at = {}, 1, 1
+while at <= #ARGV do
+  local streams, count = tonumber(ARGV[at]), tonumber(ARGV[at + 1])
+  local first, last = at + 2, at + 1 + count
+  local result = 0
+  for offset = 0, streams - 1 do
+    local id = redis.pcall('XADD', KEYS[key + offset], 'NOMKSTREAM', '*', unpack(ARGV, first, last))
+    -- A refusing stream (one wedged at the largest id) does not keep the message from the
+    -- group streams after it: the first refusal is reported, the other groups still get it.
+    if type(id) == 'table' and id.err then
+      if type(result) ~= 'table' then result = {offset + 1, id.err} end
+    elseif id and type(result) ~= 'table' then
+      result = result + 1
+    end
+  end
+  results[#results + 1] = result
+  key, at = key + streams, last + 1
 end
-return stored`;
+return results`;
 
 /**
  * KEYS: bindings, owners, version. ARGV: kind, pattern, group, holder, channel.

@@ -3,11 +3,11 @@ import type { RedisKeys } from './redis-keys.js';
 import * as lua from './redis-lua.js';
 import type { EntryFields } from './stream-entry.js';
 
-type Arg = string | number | Buffer;
+export type Arg = string | number | Buffer;
 type ScriptMethod = (...args: Arg[]) => Promise<unknown>;
 
 const SCRIPTS = {
-  busPublish: lua.PUBLISH,
+  busPublishBatch: lua.PUBLISH_BATCH,
   busBind: lua.BIND,
   busUnbind: lua.UNBIND,
   busLoadBindings: lua.LOAD_BINDINGS,
@@ -27,6 +27,9 @@ type ScriptName = keyof typeof SCRIPTS;
 
 /** An entry as Redis returns it: id and fields, as buffers. */
 export type RawEntry = [Buffer, Buffer[]];
+
+/** Per message of a batch: to how many streams it went, or which (1-based) refused it and why. */
+export type PublishOutcome = number | [number, string];
 
 /** A binding that could not be made because another group owns the topic. */
 export interface OwnedElsewhere {
@@ -49,8 +52,9 @@ export class BusScripts {
     this.methods = client as unknown as Record<string, ScriptMethod>;
   }
 
-  publish(streams: string[], fields: EntryFields): Promise<number> {
-    return this.run('busPublish', streams, fields) as Promise<number>;
+  /** `args`: per message, its stream count, field count and fields; `streams` of every message in turn. */
+  publishBatch(streams: string[], args: Arg[]): Promise<PublishOutcome[]> {
+    return this.run('busPublishBatch', streams, args) as Promise<PublishOutcome[]>;
   }
 
   async bind(kind: string, pattern: string, group: string, holder: string): Promise<OwnedElsewhere | undefined> {

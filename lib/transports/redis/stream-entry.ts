@@ -14,7 +14,8 @@ export type DecodedEntry =
 
 /**
  * The stream entry fields of an envelope: one field per envelope property (the payload encoded
- * by `codec`, named by `contentType`; headers as JSON), optional ones only when set. Throws
+ * by `codec`, named by `contentType`; headers as JSON), optional ones only when set and `kind`,
+ * `priority` and `attempt` only when not their defaults (`event`, 50, 1). Throws
  * {@link PayloadTooLargeError} when the encoded payload is over `maxPayloadBytes`.
  */
 export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = Infinity): EntryFields {
@@ -26,13 +27,14 @@ export function encodeEntry(envelope: Envelope, codec: Codec, maxPayloadBytes = 
     'payload', payload,
     'contentType', codec.contentType,
     'id', envelope.id,
-    'kind', envelope.kind,
     'timestamp', String(envelope.timestamp),
-    'priority', String(envelope.priority),
-    'attempt', String(envelope.attempt),
     'maxAttempts', String(envelope.maxAttempts),
     'origin', envelope.origin,
   ];
+  // Fields equal to their decoding defaults stay off the wire: each costs the client and Redis.
+  if (envelope.kind !== 'event') fields.push('kind', envelope.kind);
+  if (envelope.priority !== DEFAULT_PRIORITY) fields.push('priority', String(envelope.priority));
+  if (envelope.attempt !== 1) fields.push('attempt', String(envelope.attempt));
   if (envelope.correlationId !== envelope.id) fields.push('correlationId', envelope.correlationId);
   if (envelope.causationId !== undefined) fields.push('causationId', envelope.causationId);
   if (envelope.sessionId !== undefined) fields.push('sessionId', envelope.sessionId);

@@ -3,41 +3,23 @@
 // a write(2) when its handler starts and again before it returns: each line reaches the kernel, so it
 // survives a kill -9 of this process, and the parent's ledger reads it as the truth.
 import 'reflect-metadata';
-import { openSync, writeSync } from 'node:fs';
-import { Injectable, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { CommandHandler, MessageBusModule, QueryHandler, type MessageContext } from 'nestjs-message-bus';
+import { MessageBusModule } from 'nestjs-message-bus';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
-import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
+import { faultHandlers } from './fault-handlers.js';
+import type { FaultChildConfig } from './fault-protocol.js';
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
-const logFile = openSync(config.log, 'a');
 
-function log(payload: FaultWork, context: MessageContext, done: boolean): void {
-  const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
-  writeSync(logFile, `${JSON.stringify(line)}\n`);
-}
-
-@Injectable()
-class FaultWorker {
-  @CommandHandler('fault.work')
-  async work(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    // A poison message: the process dies mid-handler, every time it gets it.
-    if (payload.poison) process.exit(1);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(payload, context, true);
-  }
-
-  @QueryHandler('fault.echo')
-  async echo(payload: FaultWork, context: MessageContext) {
-    log(payload, context, false);
-    if (payload.sleepMs) await new Promise((resolve) => setTimeout(resolve, payload.sleepMs));
-    log(payload, context, true);
-    return { id: payload.id, pid: process.pid };
-  }
-}
+// The parent fixes the bug in place (`{ type: 'fix' }`, answered `fixed`).
+let fixed = false;
+process.on('message', (message: { type?: string }) => {
+  if (message.type !== 'fix') return;
+  fixed = true;
+  process.send?.({ type: 'fixed' });
+});
 
 const transport = config.url.startsWith('amqp')
   ? new AmqpTransport({ url: config.url, exchange: config.namespace, prefetch: config.prefetch })
@@ -48,10 +30,10 @@ const transport = config.url.startsWith('amqp')
     MessageBusModule.forRoot(transport, {
       serviceName: config.serviceName,
       concurrency: config.concurrency,
-      retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1 },
+      retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1, ...config.retry },
     }),
   ],
-  providers: [FaultWorker],
+  providers: faultHandlers({ ...config, isFixed: () => fixed }),
 })
 class FaultChildModule {}
 

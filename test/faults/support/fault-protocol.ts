@@ -1,3 +1,5 @@
+import type { RetryPolicy } from 'nestjs-message-bus';
+
 /** How the parent sets up a fault child (passed as JSON in FAULT_CHILD). */
 export interface FaultChildConfig {
   url: string;
@@ -10,6 +12,10 @@ export interface FaultChildConfig {
   prefetch?: number;
   visibilityTimeoutMs?: number;
   maxAttempts?: number;
+  /** Only the `fault.event` handler (a second group of a fan-out test, which may not own `fault.work`). */
+  listenOnly?: boolean;
+  /** The module's retry policy, over the suite's default (`maxAttempts`, 100 ms, factor 1). */
+  retry?: RetryPolicy;
 }
 
 /** The payload of `fault.work` and `fault.echo`. */
@@ -18,6 +24,14 @@ export interface FaultWork {
   sleepMs?: number;
   /** The child exits mid-handler. */
   poison?: boolean;
+  /** The group (service name) whose `fault.event` handler throws on the first attempt. */
+  failFirstIn?: string;
+  /** The handler throws while `attempt` ≤ this (a retryable failure). */
+  failAttempts?: number;
+  /** The failure is an `UnrecoverableError`: dead-lettered at once. */
+  unrecoverable?: boolean;
+  /** On its first attempt, the handler blocks the event loop this long (a busy loop), before any sleep. */
+  busyMs?: number;
 }
 
 /** One line of a child's log: one when a handler starts (`done` false), one when it returned. */
@@ -28,4 +42,8 @@ export interface HandledLine {
   done: boolean;
   /** Epoch ms of the line. */
   at: number;
+  /** The service name (group) of the child that wrote it. */
+  service?: string;
+  /** The app that wrote it, when several run in one process. */
+  instance?: string;
 }

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
 import { AppTracker } from '../../support/bus-app.js';
+import type { Type } from '@nestjs/common';
 import { FaultChildren } from './fault-children.js';
+import { faultHandlers } from './fault-handlers.js';
 import type { FaultChildConfig } from './fault-protocol.js';
 import { Ledger } from './ledger.js';
 
@@ -13,6 +15,8 @@ export interface FaultRun {
   apps: AppTracker;
   /** The config of a child writing its handled lines into the ledger's directory. */
   child(name: string, config: Omit<FaultChildConfig, 'log'>): FaultChildConfig;
+  /** The handlers of an app in this process of `serviceName`, logging into the ledger's directory as `name`. */
+  handlers(name: string, serviceName: string, listenOnly?: boolean): Type[];
 }
 
 /**
@@ -36,6 +40,7 @@ export function useFaultRun(fault: string, transport: string): () => FaultRun {
       children: new FaultChildren(),
       apps: new AppTracker(),
       child: (name, config) => ({ ...config, log: join(logDir, `${name}.jsonl`) }),
+      handlers: (name, serviceName, listenOnly) => faultHandlers({ log: join(logDir, `${name}.jsonl`), serviceName, listenOnly, instance: name }),
     };
     return current;
   };

@@ -30,9 +30,9 @@ export interface FaultFigures {
  * handled; duplicates = handled more than once.
  */
 export class Ledger {
-  readonly attempted = new Set<string>();
-  readonly acknowledged = new Set<string>();
-  readonly rejected = new Map<string, unknown>();
+  readonly attempted: Set<string>;
+  readonly acknowledged: Set<string>;
+  readonly rejected: Map<string, unknown>;
   private readonly rssAtStart = process.memoryUsage().rss;
   private next = 0;
 
@@ -40,7 +40,19 @@ export class Ledger {
     readonly logDir: string,
     readonly fault: string,
     readonly transport: string,
-  ) {}
+    /** Counts only the lines of this service (group); with `sends`, a view of another ledger. */
+    private readonly service?: string,
+    sends?: Pick<Ledger, 'attempted' | 'acknowledged' | 'rejected'>,
+  ) {
+    this.attempted = sends?.attempted ?? new Set();
+    this.acknowledged = sends?.acknowledged ?? new Set();
+    this.rejected = sends?.rejected ?? new Map();
+  }
+
+  /** The same sends with only `service`'s lines: a fan-out's figures group by group. */
+  ofService(service: string): Ledger {
+    return new Ledger(this.logDir, this.fault, `${this.transport} group ${service}`, service, this);
+  }
 
   newId(): string {
     return `${this.fault}-${++this.next}`;
@@ -67,7 +79,8 @@ export class Ledger {
           .split('\n')
           .filter((line) => line.length > 0)
           .map((line) => JSON.parse(line) as HandledLine),
-      );
+      )
+      .filter((line) => this.service === undefined || line.service === this.service);
   }
 
   /** The lines of handlers that returned: a message counts as handled only then. */

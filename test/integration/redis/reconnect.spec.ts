@@ -1,9 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { Redis } from 'ioredis';
 import { inspect } from 'node:util';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { CommandHandler } from 'nestjs-message-bus';
 import { RedisTransport, TransportError } from 'nestjs-message-bus/redis';
 import { AppTracker, until, type BusApp } from '../../support/bus-app.js';
+import { TcpProxy } from '../../support/tcp-proxy.js';
 import { RedisServer, redisServerInstalled } from './support/redis-server.js';
 
 // These tests start (and stop) a redis-server of their own, on a free port.
@@ -79,5 +81,54 @@ describe.skipIf(!available)('redis: connection loss', () => {
     expect(inspect(error, { depth: 10 })).not.toContain(PASSWORD);
     expect(inspect(error, { depth: 10 })).not.toContain(encodeURIComponent(PASSWORD));
     expect(leaked([sender])).toEqual([]);
+  });
+
+  it('warns once that Redis lost its state (flushed under it), recreates the group and handles again', async () => {
+    const worker = await start('workers', {}, [Counter] as never[]);
+    const sender = await start('sender');
+    const counter = worker.get(Counter);
+    await sender.bus.send('count.it', { n: 1 });
+    await until(() => counter.handled.size === 1);
+
+    const admin = new Redis(server.url);
+    try {
+      await admin.flushall();
+      // Every bus connection is dropped and comes back to an empty Redis.
+      await admin.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');
+    } finally {
+      admin.disconnect();
+    }
+    const lost = (app: BusApp) => app.logger.lines.filter((line) => line.includes("no longer holds this instance's state"));
+    await until(() => lost(worker).length + lost(sender).length >= 2, 5_000, 'the state-lost warnings');
+    await until(async () => {
+      await sender.bus.send('count.it', { n: 2 }).catch(() => undefined);
+      return counter.handled.has(2);
+    }, 10_000, 'a send handled after the flush');
+    // Nest's Logger writes to the logger of the application created last, so read both.
+    expect(lost(worker).length + lost(sender).length).toBe(2);
+  });
+
+  it('drops a reader connection that went silent (a blackhole) and reads again once the network heals', async () => {
+    const proxy = await TcpProxy.start(server.url);
+    try {
+      const worker = await start('workers', { url: proxy.url(server.url) }, [Counter] as never[]);
+      const sender = await start('sender');
+      const counter = worker.get(Counter);
+      await sender.bus.send('count.it', { n: 1 });
+      await until(() => counter.handled.size === 1);
+
+      proxy.blackhole();
+      // Nest's Logger writes to the logger of the application created last, so read both.
+      const silent = () => [worker, sender].flatMap((app) => app.logger.lines).filter((line) => line.includes('no answer from Redis to a blocking read'));
+      await until(() => silent().length > 0, 8_000, 'the silent reader noticed');
+      await sender.bus.send('count.it', { n: 2 });
+      proxy.heal();
+      await until(() => counter.handled.has(2), 10_000, 'the message sent during the blackhole');
+      expect(silent()).toHaveLength(1);
+    } finally {
+      // Closed through the proxy while it still forwards.
+      await apps.closeAll();
+      await proxy.cut();
+    }
   });
 });
