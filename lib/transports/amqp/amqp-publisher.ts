@@ -17,7 +17,7 @@ interface Pending {
   /** Resolves with whether the broker routed the message (false: returned as unroutable). */
   settle(routed: boolean): void;
   fail(error: Error): void;
-  /** Epoch ms after which a message still waiting for a channel is given up. */
+  /** Epoch ms after which the message is given up: still waiting for a channel, or for its confirm. */
   deadline: number;
 }
 
@@ -43,6 +43,9 @@ export class AmqpPublisher {
   private sweeper?: NodeJS.Timeout;
   private closing = false;
   private unconfirmed = 0;
+  // Written and not yet confirmed: a broker that blocks the connection (a resource alarm) sends
+  // no confirm, so these time out too.
+  private readonly inFlight = new Set<Pending>();
   private readonly confirmWaiters: (() => void)[] = [];
 
   constructor(
@@ -111,13 +114,17 @@ export class AmqpPublisher {
 
   private write(channel: ConfirmChannel, pending: Pending): void {
     let writable: boolean;
+    if (pending.deadline === 0) pending.deadline = Date.now() + this.publishTimeoutMs;
     try {
       this.unconfirmed += 1;
+      this.inFlight.add(pending);
+      this.sweepSoon();
       writable = channel.publish(pending.exchange, pending.routingKey, pending.content, pending.options, (error) =>
         this.confirmed(pending, channel, error as Error | null),
       );
     } catch (error) {
       this.unconfirmed -= 1;
+      this.inFlight.delete(pending);
       // A closed channel throws before taking the message; anything else (an oversized header table) is the message's fault.
       if ((error as Error).name === 'IllegalOperationError') {
         // Its 'close' event may not have come yet: stop writing to it now, or flush() would spin.
@@ -133,6 +140,8 @@ export class AmqpPublisher {
   }
 
   private confirmed(pending: Pending, channel: ConfirmChannel, error: Error | null): void {
+    // Already failed by the sweep: the message may still have arrived (a late confirm).
+    if (!this.inFlight.delete(pending)) return;
     this.unconfirmed -= 1;
     const id = pending.options.messageId;
     const refusal = error === null ? undefined : this.refusals.get(channel);
@@ -154,8 +163,12 @@ export class AmqpPublisher {
   }
 
   private wait(pending: Pending): void {
-    pending.deadline = Date.now() + this.publishTimeoutMs;
+    if (pending.deadline === 0) pending.deadline = Date.now() + this.publishTimeoutMs;
     this.waiting.push(pending);
+    this.sweepSoon();
+  }
+
+  private sweepSoon(): void {
     if (this.sweeper === undefined) {
       this.sweeper = setInterval(() => this.sweep(), SWEEP_MS);
       this.sweeper.unref();
@@ -166,10 +179,10 @@ export class AmqpPublisher {
     while (this.channel !== undefined && !this.socketFull && this.waiting.length > 0) {
       this.write(this.channel, this.waiting.shift() as Pending);
     }
-    if (this.waiting.length === 0) this.stopSweeping();
+    if (this.waiting.length === 0 && this.inFlight.size === 0) this.stopSweeping();
   }
 
-  /** Fails the messages that waited for a channel longer than `publishTimeoutMs`. */
+  /** Fails the messages not published, or not confirmed, within `publishTimeoutMs`. */
   private sweep(): void {
     const now = Date.now();
     const kept = new Fifo<Pending>();
@@ -184,7 +197,16 @@ export class AmqpPublisher {
     }
     for (let pending = kept.shift(); pending !== undefined; pending = kept.shift()) this.waiting.push(pending);
     if (expired > 0) this.logger.warn(`${expired} message(s) not published within ${this.publishTimeoutMs} ms: RabbitMQ unreachable`);
-    if (this.waiting.length === 0) this.stopSweeping();
+    let unconfirmed = 0;
+    for (const pending of this.inFlight) {
+      if (pending.deadline > now) continue;
+      this.inFlight.delete(pending);
+      this.unconfirmed -= 1;
+      unconfirmed += 1;
+      pending.fail(new AmqpTransportError(`RabbitMQ did not confirm the message within publishTimeoutMs (${this.publishTimeoutMs} ms): blocked or unreachable; it may still arrive`));
+    }
+    if (unconfirmed > 0) this.logger.warn(`${unconfirmed} message(s) not confirmed within ${this.publishTimeoutMs} ms: RabbitMQ blocked or unreachable`);
+    if (this.waiting.length === 0 && this.inFlight.size === 0) this.stopSweeping();
     this.settledOne();
   }
 

@@ -41,7 +41,7 @@ export interface AmqpTransportOptions {
     /** Attempts before `connect` gives up at startup; default 0 (fail at once). */
     startupRetries?: number;
   };
-  /** How long a publish waits for a connection to the broker before rejecting; default 30000 ms. */
+  /** How long a publish may take, waiting for a connection and then for the broker's confirm, before it rejects; default 30000 ms. */
   publishTimeoutMs?: number;
   /** How long `close` waits for handed-out deliveries to be acknowledged; default 5000 ms. */
   closeTimeoutMs?: number;
