@@ -8,7 +8,7 @@ describe('WebSocket bridge: publishing', () => {
 
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
-      gateway: { allow: { subscribe: ['UI.#'], publish: ['UI.*', 'TTS.Interrupted'] }, pingIntervalMs: false },
+      bridge: { allow: { subscribe: ['UI.#'], publish: ['UI.*', 'TTS.Interrupted'] }, pingIntervalMs: false },
       bus: { maxPayloadBytes: 1024 },
     });
     recorder = recordBus(bridgeApp.bus);

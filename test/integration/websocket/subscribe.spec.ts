@@ -7,7 +7,7 @@ describe('WebSocket bridge: subscribing', () => {
 
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
-      gateway: { path: 'live', allow: { subscribe: ['TTS.*', 'Device.#'] }, pingIntervalMs: false },
+      bridge: { path: 'live', allow: { subscribe: ['TTS.*', 'Device.#'] }, pingIntervalMs: false },
     });
   });
 
