@@ -6,6 +6,8 @@ const rabbitmqSpecs = ['test/integration/amqp/**/*.spec.ts'];
 
 // The fault project joins only when asked for (`npm run test:faults`), so `vitest run` leaves it out.
 const faults = process.env.BUS_FAULTS === '1';
+// The soak (`npm run soak`, about 25 minutes) runs only when asked for, never in CI.
+const soak = process.env.BUS_SOAK === '1';
 
 export default defineConfig({
   // Nest's DI reads constructor types from decorator metadata, which the default transform drops.
@@ -32,6 +34,7 @@ export default defineConfig({
       { extends: true, test: { name: 'readme', include: ['test/readme/**/*.spec.ts'] } },
       // One fault at a time: they kill processes and brokers and count every message.
       ...(faults ? [{ extends: true as const, test: { name: 'faults', include: ['test/faults/**/*.spec.ts'], fileParallelism: false, testTimeout: 120_000, hookTimeout: 60_000 } }] : []),
+      ...(soak ? [{ extends: true as const, test: { name: 'soak', include: ['test/soak/**/*.soak.spec.ts'], fileParallelism: false } }] : []),
     ],
   },
 });

@@ -135,6 +135,7 @@ export class NatsConsumer implements Consumer {
   private running?: Promise<void>;
   private renewal?: NodeJS.Timeout;
   private stopped = false;
+  private stopping?: Promise<void>;
 
   constructor(
     private readonly env: ConsumerEnvironment,
@@ -188,13 +189,16 @@ export class NatsConsumer implements Consumer {
     }
   }
 
+  /** Stops pulling, then hands over what the server had already sent (a draining bus still handles it). */
   stop(): Promise<void> {
-    this.stopped = true;
-    clearInterval(this.renewal);
-    for (const subscription of this.queries.values()) subscription.unsubscribe();
-    this.queries.clear();
-    this.messages?.stop();
-    return Promise.resolve();
+    if (this.stopping === undefined) {
+      this.stopped = true;
+      clearInterval(this.renewal);
+      for (const subscription of this.queries.values()) subscription.unsubscribe();
+      this.queries.clear();
+      this.stopping = this.messages === undefined ? (this.running ?? Promise.resolve()) : this.endPulling(this.messages);
+    }
+    return this.stopping;
   }
 
   /** Stops, then waits up to `timeoutMs` for handed-out messages to be settled; the durable consumer stays. */
@@ -248,7 +252,7 @@ export class NatsConsumer implements Consumer {
         const consumer = await env.js.consumers.get(env.names.stream, env.names.consumerOf(this.group));
         const messages = await consumer.consume({ max_messages: env.prefetch });
         this.messages = messages;
-        if (this.stopped) messages.stop();
+        if (this.stopped) void this.endPulling(messages);
         for await (const message of messages) {
           const accepted = this.receive(message);
           if (accepted) await accepted;
@@ -260,6 +264,15 @@ export class NatsConsumer implements Consumer {
       }
       if (!this.stopped) await new Promise((resolve) => setTimeout(resolve, RESTART_PAUSE_MS));
     }
+  }
+
+  // Unsubscribing at once would drop the messages already on their way to this inbox: they would
+  // come back only after AckWait. A drained subscription delivers them first.
+  private async endPulling(messages: ConsumerMessages): Promise<void> {
+    const { sub } = messages as ConsumerMessages & { sub?: Subscription };
+    if (sub !== undefined && !sub.isClosed()) await sub.drain().catch(() => undefined);
+    messages.stop();
+    await this.running;
   }
 
   private receive(message: JsMsg): void | Promise<void> {

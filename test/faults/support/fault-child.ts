@@ -1,9 +1,9 @@
 // One bus application in its own process for the fault suite (launched through
 // test/integration/amqp/fixtures/run-fixture.mjs). Every message is appended to a JSONL log with
-// appendFileSync when its handler starts and again before it returns: each line reaches the kernel, so it
+// a write(2) when its handler starts and again before it returns: each line reaches the kernel, so it
 // survives a kill -9 of this process, and the parent's ledger reads it as the truth.
 import 'reflect-metadata';
-import { appendFileSync } from 'node:fs';
+import { openSync, writeSync } from 'node:fs';
 import { Injectable, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { CommandHandler, MessageBusModule, QueryHandler, type MessageContext } from 'nestjs-message-bus';
@@ -12,10 +12,11 @@ import { RedisTransport } from 'nestjs-message-bus/redis';
 import type { FaultChildConfig, FaultWork, HandledLine } from './fault-protocol.js';
 
 const config = JSON.parse(process.env.FAULT_CHILD as string) as FaultChildConfig;
+const logFile = openSync(config.log, 'a');
 
 function log(payload: FaultWork, context: MessageContext, done: boolean): void {
   const line: HandledLine = { id: payload.id, pid: process.pid, attempt: context.attempt, done, at: Date.now() };
-  appendFileSync(config.log, `${JSON.stringify(line)}\n`);
+  writeSync(logFile, `${JSON.stringify(line)}\n`);
 }
 
 @Injectable()

@@ -21,6 +21,16 @@ class Worker {
   }
 }
 
+@Injectable()
+class PacedWorker {
+  readonly seen: number[] = [];
+  @CommandHandler('work.paced')
+  async work(payload: { n: number }) {
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    this.seen.push(payload.n);
+  }
+}
+
 describe.runIf(available)('NATS reliability', () => {
   const apps = new AppTracker();
   afterEach(() => apps.closeAll());
@@ -63,6 +73,29 @@ describe.runIf(available)('NATS reliability', () => {
         await sender.bus.send('work.do', { n: 2 }).catch(() => undefined);
         return worker.get(Worker).seen.includes(2);
       }, 20_000, 'consuming after the restart');
+    });
+  });
+
+  describe('a close while messages stream in', () => {
+    const namespaces = new NatsNamespaces(NATS_URL);
+    afterAll(() => namespaces.cleanup());
+
+    it('handles what it had pulled before it closes; the next instance gets the rest at once, none waits out AckWait', async () => {
+      const transport = new NatsTransport({ servers: NATS_URL, stream: namespaces.next('close') });
+      const options = { serviceName: 'workers', concurrency: 4, maxQueueSize: 8 };
+      const leaving = await apps.start({ transport, providers: [PacedWorker], options });
+      // Started after the worker bound its topic, so it routes to it from its first send.
+      const sender = await apps.start({ transport, options: { serviceName: 'sender' } });
+      const total = 1_000;
+      await Promise.all(Array.from({ length: total }, (_, n) => sender.bus.send('work.paced', { n })));
+      await until(() => leaving.get(PacedWorker).seen.length >= 20);
+      await leaving.close();
+      expect(leaving.get(PacedWorker).seen.length).toBeLessThan(total);
+
+      const next = await apps.start({ transport, providers: [PacedWorker], options });
+      const handled = () => new Set([...leaving.get(PacedWorker).seen, ...next.get(PacedWorker).seen]);
+      // AckWait is 30 s: a message dropped on its way to the closing instance would come back only then.
+      await until(() => handled().size === total, 5_000, 'every message, without waiting out AckWait');
     });
   });
 

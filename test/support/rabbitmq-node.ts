@@ -1,0 +1,115 @@
+import { execFile, spawn } from 'node:child_process';
+import { chownSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { connect } from 'amqplib';
+import { freePort } from './brokers.js';
+
+const run = promisify(execFile);
+const START_TIMEOUT_MS = 90_000;
+
+/**
+ * A RabbitMQ node of its own (not the machine's shared broker): own node name, AMQP and
+ * distribution ports, data and log directories, no plugins. Killed with -9 and started again on
+ * the same data, it keeps durable queues and persistent messages, as a crashed broker would.
+ */
+export class RabbitMqNode {
+  private constructor(
+    readonly name: string,
+    readonly port: number,
+    private readonly distPort: number,
+    private readonly dir: string,
+  ) {}
+
+  static async start(label = 'disposable'): Promise<RabbitMqNode> {
+    const dir = await mkdtemp(join(tmpdir(), `bus-rabbit-${label}-`));
+    const port = await freePort();
+    const node = new RabbitMqNode(`bus-${label}-${port}@localhost`, port, await freePort(), dir);
+    mkdirSync(join(dir, 'mnesia'));
+    mkdirSync(join(dir, 'log'));
+    // The machine's rabbitmq.conf names 5672: this node reads its own.
+    writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.local = 127.0.0.1:${port}\n`);
+    writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
+    // Started as root, rabbitmq-server runs as the rabbitmq user, which must own its directories.
+    if (process.getuid?.() === 0) for (const path of ['', 'mnesia', 'log', 'rabbitmq.conf', 'enabled_plugins']) chownRabbit(join(dir, path));
+    await node.resume();
+    return node;
+  }
+
+  get url(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.port}`;
+  }
+
+  /** Starts the node (again) on its data; resolves once it takes AMQP connections. */
+  async resume(): Promise<void> {
+    const env = {
+      ...process.env,
+      RABBITMQ_NODENAME: this.name,
+      RABBITMQ_CONFIG_FILE: join(this.dir, 'rabbitmq.conf'),
+      RABBITMQ_DIST_PORT: String(this.distPort),
+      RABBITMQ_MNESIA_BASE: join(this.dir, 'mnesia'),
+      RABBITMQ_LOG_BASE: join(this.dir, 'log'),
+      RABBITMQ_ENABLED_PLUGINS_FILE: join(this.dir, 'enabled_plugins'),
+      RABBITMQ_PID_FILE: join(this.dir, 'pid'),
+    };
+    spawn('rabbitmq-server', ['-detached'], { env, stdio: 'ignore' }).unref();
+    const deadline = Date.now() + START_TIMEOUT_MS;
+    while (!(await this.answers())) {
+      if (Date.now() > deadline) throw new Error(`RabbitMQ node ${this.name} did not start within ${START_TIMEOUT_MS} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+
+  /** A crash: kill -9 of the node's Erlang VM; resolves once it is gone. */
+  async kill(): Promise<void> {
+    const pid = this.pid();
+    if (pid === undefined) return;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      return;
+    }
+    while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+
+  /** Stops the node for good and removes its data. */
+  async dispose(): Promise<void> {
+    await run('rabbitmqctl', ['-n', this.name, 'stop'], { timeout: 60_000 }).catch(() => this.kill());
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private pid(): number | undefined {
+    try {
+      return Number(readFileSync(join(this.dir, 'pid'), 'utf8').trim()) || undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async answers(): Promise<boolean> {
+    try {
+      const connection = await connect(this.url);
+      await connection.close();
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+function chownRabbit(path: string): void {
+  const [, uid, gid] = readFileSync('/etc/passwd', 'utf8').match(/^rabbitmq:[^:]*:(\d+):(\d+):/m) ?? [];
+  if (uid !== undefined && gid !== undefined) chownSync(path, Number(uid), Number(gid));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
