@@ -1,3 +1,3 @@
 export { NatsTransport } from './nats.transport.js';
-export type { NatsTransportOptions } from './nats.options.js';
+export type { NatsTlsOptions, NatsTransportOptions } from './nats.options.js';
 export { NatsTransportError } from '../shared/transport.error.js';

@@ -1,6 +1,6 @@
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
 import { Kvm, type KV, type KvWatchEntry } from '@nats-io/kv';
-import { connect, createInbox, type MsgHdrs, type NatsConnection as NatsClient, type Subscription } from '@nats-io/transport-node';
+import { connect, createInbox, type NatsConnection as NatsClient, type Subscription } from '@nats-io/transport-node';
 import type { Envelope } from '../../messages/envelope.js';
 import type { Consumer, DeliveryHandler, GroupSubscription, Reply, TransportConnection, TransportContext } from '../contract/transport.js';
 import { BindingTable, bindingField } from '../shared/binding-table.js';
@@ -9,7 +9,8 @@ import { DeadLetterWriter } from '../contract/dead-letter-writer.js';
 import { NatsTransportError } from '../shared/transport.error.js';
 import { ExclusiveConsumer, NatsConsumer, type ConsumerEnvironment } from './nats-consumer.js';
 import { NatsDeadLetterStore } from './nats-dead-letter.store.js';
-import { NatsEnvelopeMapping } from './nats-envelope.js';
+import { headersOf, NatsEnvelopeMapping, type HeaderFields } from './nats-envelope.js';
+import { JetStreamPublisher } from './nats-publisher.js';
 import { groupToken, NatsNames } from './nats-names.js';
 import type { ResolvedNatsOptions } from './nats.options.js';
 import { natsError } from './nats.error.js';
@@ -27,8 +28,10 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
   readonly replyAddress: string;
   readonly deadLetters: NatsDeadLetterStore;
   readonly table = new BindingTable();
+  readonly ownBroadcasts = new BindingTable();
   readonly transportLetters: DeadLetterWriter;
   readonly prefetch: number;
+  private readonly publisher: JetStreamPublisher;
   private readonly consumers = new Set<NatsConsumer | ExclusiveConsumer>();
   private readonly exclusive = new Map<string, ExclusiveConsumer>();
   // Binding changes in progress: a publish made after one was asked for waits for it.
@@ -51,6 +54,7 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
   ) {
     this.replyAddress = createInbox();
     this.prefetch = options.prefetch ?? Math.max(256, context.concurrency * 2);
+    this.publisher = new JetStreamPublisher(nc, options.publishTimeoutMs);
     this.deadLetters = new NatsDeadLetterStore(js, jsm, names, mapping, context, scrubber, options.publishTimeoutMs);
     this.transportLetters = new DeadLetterWriter({
       store: () => this.deadLetters,
@@ -138,7 +142,7 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
     const body = this.mapping.body(envelope, false);
     const headers = this.mapping.headers(envelope, delayMs > 0 ? Date.now() + delayMs : undefined);
     try {
-      await this.js.publish(this.names.groupSubject(group, envelope.kind, envelope.topic), body, { headers });
+      await this.publisher.publish(this.names.groupSubject(group, envelope.kind, envelope.topic), body, headers);
     } catch (error) {
       throw natsError(this.scrubber, `Could not schedule ${envelope.topic} (id=${envelope.id}) for group ${group}`, error);
     }
@@ -179,19 +183,27 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
       this.nc.publish(this.names.querySubject(topic), body, { headers: this.mapping.headers(envelope), reply: envelope.replyTo });
       return 1;
     }
-    if (kind === 'event') this.nc.publish(this.names.broadcastSubject(topic), body, { headers: this.mapping.headers(envelope, notBefore) });
-    if (groups.length === 0) return 0;
-    const stored = groups.map((group) => {
-      const headers: MsgHdrs = this.mapping.headers(envelope, notBefore);
-      // One id per group copy: a copy sent again (a retried publish) is stored once.
-      return this.js.publish(this.names.groupSubject(group, kind, topic), body, { headers, msgID: `${envelope.id}:${groupToken(group)}` });
-    });
-    return Promise.all(stored).then(
-      () => groups.length,
+    const fields = this.mapping.headerFields(envelope, notBefore);
+    // Core NATS does not say how many subscribers a message reached: of the per-instance groups,
+    // only this instance's own are counted.
+    let receivers = 0;
+    if (kind === 'event') {
+      this.nc.publish(this.names.broadcastSubject(topic), body, { headers: headersOf(fields) });
+      receivers = this.ownBroadcasts.match(kind, topic).length;
+    }
+    if (groups.length === 0) return receivers;
+    // One id per group copy: a copy sent again (a retried publish) is stored once.
+    const stored = groups.length === 1 ? this.storeCopy(groups[0], envelope, body, fields) : Promise.all(groups.map((group) => this.storeCopy(group, envelope, body, fields)));
+    return stored.then(
+      () => groups.length + receivers,
       (error: unknown) => {
         throw natsError(this.scrubber, `Could not publish ${kind} ${topic} (id=${envelope.id})`, error);
       },
     );
+  }
+
+  private storeCopy(group: string, envelope: Envelope, body: Uint8Array, fields: HeaderFields): Promise<unknown> {
+    return this.publisher.publish(this.names.groupSubject(group, envelope.kind, envelope.topic), body, headersOf(fields, `${envelope.id}:${groupToken(group)}`));
   }
 
   private async start(): Promise<void> {
@@ -254,8 +266,9 @@ export class NatsConnection implements TransportConnection, ConsumerEnvironment 
     this.watcher?.stop();
     await this.watching;
     this.inbox?.unsubscribe();
-    // Drain sends what is buffered (acks, replies) before closing.
+    // Drain sends what is buffered (acks, replies) before closing; acks still due after it never come.
     await this.nc.drain().catch(() => this.nc.close());
+    this.publisher.close();
     this.context.logger.log(`Disconnected from NATS at ${this.options.maskedServers.join(', ')}`);
   }
 }

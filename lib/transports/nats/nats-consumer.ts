@@ -32,6 +32,8 @@ export interface ConsumerEnvironment {
   readonly options: ResolvedNatsOptions;
   readonly context: TransportContext;
   readonly table: BindingTable;
+  /** The event patterns of this instance's per-instance groups: the receivers a publish here can count. */
+  readonly ownBroadcasts: BindingTable;
   readonly scrubber: CredentialScrubber;
   readonly transportLetters: DeadLetterWriter;
   readonly prefetch: number;
@@ -431,6 +433,7 @@ export class ExclusiveConsumer implements Consumer {
     const key = bindingKey(binding);
     if (this.bindings.has(key) || this.stopped) return;
     this.bindings.set(key, binding);
+    this.env.ownBroadcasts.add(bindingField('event', binding.pattern, this.group));
     for (const filter of this.env.names.broadcastFilters(binding.pattern)) {
       const existing = this.filters.get(filter);
       if (existing) {
@@ -448,6 +451,7 @@ export class ExclusiveConsumer implements Consumer {
 
   unbind(binding: Binding): void {
     if (!this.bindings.delete(bindingKey(binding))) return;
+    this.env.ownBroadcasts.remove(bindingField('event', binding.pattern, this.group));
     for (const filter of this.env.names.broadcastFilters(binding.pattern)) {
       const entry = this.filters.get(filter);
       if (entry === undefined) continue;
@@ -462,6 +466,8 @@ export class ExclusiveConsumer implements Consumer {
     this.stopped = true;
     for (const { subscription } of this.filters.values()) subscription.unsubscribe();
     this.filters.clear();
+    for (const binding of this.bindings.values()) this.env.ownBroadcasts.remove(bindingField('event', binding.pattern, this.group));
+    this.bindings.clear();
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     return Promise.resolve();

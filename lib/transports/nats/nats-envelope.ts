@@ -1,4 +1,4 @@
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { canonicalMIMEHeaderKey, headers as natsHeaders, MsgHdrsImpl, type MsgHdrs } from '@nats-io/transport-node';
 import { REPLY_TOPIC } from '../../messages/codec.js';
 import type { CodecTable } from '../../messages/codec-table.js';
 import type { DeadLetter } from '../../messages/dead-letter.js';
@@ -62,24 +62,38 @@ export class NatsEnvelopeMapping {
     return body;
   }
 
-  headers(envelope: Envelope, notBefore?: number): MsgHdrs {
-    const wire = natsHeaders();
-    for (const key in envelope.headers) if (isUserHeader(key)) wire.set(key, envelope.headers[key]);
-    wire.set(NatsHeaders.id, envelope.id);
-    wire.set(NatsHeaders.kind, envelope.kind);
-    wire.set(NatsHeaders.topic, envelope.topic);
-    wire.set(NatsHeaders.timestamp, String(envelope.timestamp));
-    wire.set(NatsHeaders.maxAttempts, String(envelope.maxAttempts));
-    wire.set(NatsHeaders.contentType, this.codecs.forTopic(envelope.topic).contentType);
-    if (envelope.attempt !== 1) wire.set(NatsHeaders.attempt, String(envelope.attempt));
-    if (envelope.priority !== DEFAULT_PRIORITY) wire.set(NatsHeaders.priority, String(envelope.priority));
-    if (envelope.origin !== 'internal') wire.set(NatsHeaders.origin, envelope.origin);
-    if (envelope.correlationId !== envelope.id) wire.set(NatsHeaders.correlationId, envelope.correlationId);
-    if (envelope.causationId !== undefined) wire.set(NatsHeaders.causationId, envelope.causationId);
-    if (envelope.sessionId !== undefined) wire.set(NatsHeaders.sessionId, envelope.sessionId);
-    if (envelope.deadline !== undefined) wire.set(NatsHeaders.deadline, String(envelope.deadline));
-    if (envelope.replyTo !== undefined) wire.set(NatsHeaders.replyTo, envelope.replyTo);
-    if (notBefore !== undefined) wire.set(NatsHeaders.notBefore, String(notBefore));
+  headers(envelope: Envelope, notBefore?: number, messageId?: string): MsgHdrs {
+    return headersOf(this.headerFields(envelope, notBefore), messageId);
+  }
+
+  /**
+   * The header fields of an envelope, to be made into the headers of each copy with
+   * {@link headersOf}: built once per publish, however many copies go out.
+   */
+  headerFields(envelope: Envelope, notBefore?: number): HeaderFields {
+    // Built as a record and handed over whole: `MsgHdrs.set` searches every key it holds, twice, per field.
+    const wire: HeaderFields = {};
+    for (const key in envelope.headers) {
+      if (!isUserHeader(key)) continue;
+      // Checked as `set` checks it: a name the NATS protocol cannot carry throws.
+      canonicalMIMEHeaderKey(key);
+      wire[key] = headerValue(envelope.headers[key]);
+    }
+    wire[NatsHeaders.id] = headerValue(envelope.id);
+    wire[NatsHeaders.kind] = headerValue(envelope.kind);
+    wire[NatsHeaders.topic] = headerValue(envelope.topic);
+    wire[NatsHeaders.timestamp] = [String(envelope.timestamp)];
+    wire[NatsHeaders.maxAttempts] = [String(envelope.maxAttempts)];
+    wire[NatsHeaders.contentType] = headerValue(this.codecs.forTopic(envelope.topic).contentType);
+    if (envelope.attempt !== 1) wire[NatsHeaders.attempt] = [String(envelope.attempt)];
+    if (envelope.priority !== DEFAULT_PRIORITY) wire[NatsHeaders.priority] = [String(envelope.priority)];
+    if (envelope.origin !== 'internal') wire[NatsHeaders.origin] = headerValue(envelope.origin);
+    if (envelope.correlationId !== envelope.id) wire[NatsHeaders.correlationId] = headerValue(envelope.correlationId);
+    if (envelope.causationId !== undefined) wire[NatsHeaders.causationId] = headerValue(envelope.causationId);
+    if (envelope.sessionId !== undefined) wire[NatsHeaders.sessionId] = headerValue(envelope.sessionId);
+    if (envelope.deadline !== undefined) wire[NatsHeaders.deadline] = [String(envelope.deadline)];
+    if (envelope.replyTo !== undefined) wire[NatsHeaders.replyTo] = headerValue(envelope.replyTo);
+    if (notBefore !== undefined) wire[NatsHeaders.notBefore] = [String(notBefore)];
     return wire;
   }
 
@@ -184,8 +198,22 @@ export class NatsEnvelopeMapping {
 function wireHeaders(raw: MsgHdrs | undefined): Record<string, unknown> {
   const wire: Record<string, unknown> = Object.create(null);
   if (raw === undefined) return wire;
-  for (const key of raw.keys()) wire[key] = raw.get(key);
+  // Iterated, not looked up: `MsgHdrs.get` searches every key it holds.
+  for (const [key, values] of raw) wire[key] = values[0];
   return wire;
+}
+
+/** Header fields by name, one value each, as {@link NatsEnvelopeMapping.headerFields} builds them. */
+export type HeaderFields = Record<string, string[]>;
+
+/** The headers of one copy of a message: its fields, and its `Nats-Msg-Id` when given. */
+export function headersOf(fields: HeaderFields, messageId?: string): MsgHdrs {
+  return MsgHdrsImpl.fromRecord(messageId === undefined ? fields : { ...fields, [NatsHeaders.messageId]: [messageId] });
+}
+
+// As `MsgHdrs.set` checks and stores a value: no line break, trimmed.
+function headerValue(value: string): string[] {
+  return [MsgHdrsImpl.validHeaderValue(value)];
 }
 
 // NATS's own headers (Nats-Msg-Id, Nats-Expected-*, status lines) are neither checked nor kept.

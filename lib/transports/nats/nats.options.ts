@@ -1,9 +1,18 @@
+import type { ConnectionOptions } from 'node:tls';
 import type { TlsOptions } from '@nats-io/transport-node';
 import { assertInteger } from '../../primitives/assert-integer.js';
 import { InvalidOptionsError, InvalidTransportError } from '../../messages/errors.js';
 import { DEFAULT_MAX_PAYLOAD_DEPTH } from '../../messages/inbound.js';
 import { CredentialScrubber, maskUrl, showOnly } from '../shared/credentials.js';
 import { isNatsName } from './nats-names.js';
+
+/**
+ * TLS options of the NATS transport: the client's own (`ca`, `cert`, `key` or their `…File`
+ * paths, `handshakeFirst`) and the Node ones it hands to `tls.connect`. `rejectUnauthorized`
+ * stays true unless set to false.
+ * @publicApi
+ */
+export type NatsTlsOptions = TlsOptions & Pick<ConnectionOptions, 'rejectUnauthorized' | 'servername' | 'passphrase'>;
 
 /**
  * Options of the NATS JetStream transport. Only `servers` is required.
@@ -18,8 +27,11 @@ export interface NatsTransportOptions {
   user?: string;
   pass?: string;
   token?: string;
-  /** TLS options handed to the NATS client as they are (`ca`, `cert`, `key`, `certFile`…). */
-  tls?: TlsOptions;
+  /**
+   * TLS options handed to the NATS client as they are (`ca`, `cert`, `key`, `certFile`…). With
+   * these or a `tls://` server, TLS is required: a server that does not offer it is refused.
+   */
+  tls?: NatsTlsOptions;
   /** A message held longer than this unacknowledged (its consumer died) is redelivered (`AckWait`); default 30000 ms. */
   visibilityTimeoutMs?: number;
   /** Deliveries without an ack after which a message is dead-lettered (`MaxDeliver`); default 5. */
@@ -43,7 +55,8 @@ export interface ResolvedNatsOptions {
   user?: string;
   pass?: string;
   token?: string;
-  tls?: TlsOptions;
+  /** Set whenever TLS is required (an empty object for a `tls://` server without options). */
+  tls?: NatsTlsOptions;
   visibilityTimeoutMs: number;
   maxDeliveries: number;
   prefetch?: number;
@@ -53,6 +66,7 @@ export interface ResolvedNatsOptions {
 }
 
 const NATS_URL = /^(?:nats|tls|wss?):\/\//i;
+const TLS_URL = /^tls:\/\//i;
 
 /** Applies defaults and rejects unusable values; does no I/O. */
 export function resolveNatsOptions(options: NatsTransportOptions): ResolvedNatsOptions {
@@ -62,7 +76,7 @@ export function resolveNatsOptions(options: NatsTransportOptions): ResolvedNatsO
     throw new InvalidTransportError(`The NATS transport needs nats:// or tls:// servers, got ${JSON.stringify(shown)}`);
   }
   // One scrubber per server would miss a password of one server quoted in another's error.
-  const scrubber = new CredentialScrubber(servers[0], [...servers.slice(1).map(passwordOf), options.pass, options.token, options.tls?.key as string | undefined]);
+  const scrubber = new CredentialScrubber(servers[0], [...servers.slice(1).map(passwordOf), options.pass, options.token, options.tls?.key, options.tls?.passphrase]);
   const resolved: ResolvedNatsOptions = {
     servers,
     maskedServers: servers.map(maskUrl),
@@ -71,7 +85,9 @@ export function resolveNatsOptions(options: NatsTransportOptions): ResolvedNatsO
     user: options.user,
     pass: options.pass,
     token: options.token,
-    tls: options.tls,
+    // The client upgrades to TLS only when the server asks, unless it is given TLS options: a
+    // tls:// server that answered in plaintext would otherwise be used in plaintext.
+    tls: options.tls ?? (servers.some((server) => TLS_URL.test(server)) ? {} : undefined),
     visibilityTimeoutMs: options.visibilityTimeoutMs ?? 30_000,
     maxDeliveries: options.maxDeliveries ?? 5,
     prefetch: options.prefetch,
@@ -103,9 +119,9 @@ function passwordOf(url: string): string | undefined {
   }
 }
 
-// TLS keys are credentials too; only whether they are set is shown.
-function maskedTls(tls: TlsOptions): object {
+// TLS keys and passphrases are credentials too; only whether they are set is shown.
+function maskedTls(tls: NatsTlsOptions): object {
   const masked: Record<string, unknown> = { ...tls };
-  for (const name of ['key', 'keyFile']) if (masked[name] !== undefined) masked[name] = '***';
+  for (const name of ['key', 'keyFile', 'passphrase']) if (masked[name] !== undefined) masked[name] = '***';
   return masked;
 }

@@ -1,12 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordBus } from 'nestjs-message-bus/testing';
+import { specTransports } from '../../support/spec-transports.js';
 import { startAdminApp, type AdminApp } from './admin-app.js';
 
-describe('MessageBusAdminModule: the API', () => {
+describe.each(await specTransports())('MessageBusAdminModule on $name: the API', (transport) => {
   let admin: AdminApp;
 
   beforeEach(async () => {
-    admin = await startAdminApp();
+    admin = await startAdminApp({ transport: transport.make() });
   });
 
   afterEach(async () => {
@@ -20,7 +21,7 @@ describe('MessageBusAdminModule: the API', () => {
 
     expect(body).toEqual({
       instanceId: expect.any(String),
-      transport: 'memory',
+      transport: transport.name,
       timestamp: expect.any(Number),
       bus: expect.objectContaining({ published: 1, failed: 1, deadLettered: 1, inFlight: 0, queued: 0 }),
       deadLetters: 1,

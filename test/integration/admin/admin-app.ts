@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Injectable, type CanActivate, type DynamicModule, type ExecutionContext, type INestApplication, type Type } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
-import { CommandHandler, EventHandler, MessageBus, MessageBusModule, UnrecoverableError } from 'nestjs-message-bus';
+import { CommandHandler, EventHandler, MessageBus, MessageBusModule, UnrecoverableError, type Transport } from 'nestjs-message-bus';
 import { MessageBusAdminModule } from 'nestjs-message-bus/admin';
 import request from 'supertest';
 import { CollectingLogger } from '../../support/bus-app.js';
@@ -47,14 +47,14 @@ export interface AdminApp {
   close(): Promise<void>;
 }
 
-/** The bus, an `Orders` handler and the admin module (or `admin`); listening on a free port when `listen`. */
+/** The bus (on `transport`, memory by default), an `Orders` handler and the admin module (or `admin`); listening on a free port when `listen`. */
 export async function startAdminApp(
-  setup: { admin?: DynamicModule; imports?: (Type<unknown> | DynamicModule)[]; listen?: boolean; prefix?: string } = {},
+  setup: { transport?: Transport | string; admin?: DynamicModule; imports?: (Type<unknown> | DynamicModule)[]; listen?: boolean; prefix?: string } = {},
 ): Promise<AdminApp> {
   const logger = new CollectingLogger();
   const module = await Test.createTestingModule({
     imports: [
-      MessageBusModule.forRoot('memory://', { serviceName: 'shop' }),
+      MessageBusModule.forRoot(setup.transport ?? 'memory://', { serviceName: 'shop' }),
       setup.admin ?? MessageBusAdminModule.forRoot({ guard: TokenGuard }),
       ...(setup.imports ?? []),
     ],

@@ -1,16 +1,18 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_STATS_TOPIC, MessageBusAdminModule, type AdminStats } from 'nestjs-message-bus/admin';
 import { MessageBusBridgeModule } from 'nestjs-message-bus/websocket';
+import { specTransports } from '../../support/spec-transports.js';
 import { TestClient } from '../websocket/ws-test-client.js';
 import { portOf, startAdminApp, TokenGuard, type AdminApp } from './admin-app.js';
 
-describe('MessageBusAdminModule with the WebSocket bridge', () => {
+describe.each(await specTransports())('MessageBusAdminModule with the WebSocket bridge on $name', (transport) => {
   let admin: AdminApp;
   let clients: TestClient[];
 
   beforeEach(async () => {
     clients = [];
     admin = await startAdminApp({
+      transport: transport.make(),
       listen: true,
       admin: MessageBusAdminModule.forRoot({ guard: TokenGuard, statsIntervalMs: 20 }),
       imports: [
@@ -39,7 +41,7 @@ describe('MessageBusAdminModule with the WebSocket bridge', () => {
 
     expect(frame.topic).toBe(ADMIN_STATS_TOPIC);
     expect(frame.payload).toMatchObject<Partial<AdminStats>>({
-      transport: 'memory',
+      transport: transport.name,
       deadLetters: 1,
       websocket: { clients: 1 },
       bus: expect.objectContaining({ deadLettered: 1 }),

@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import type { DynamicModule, INestApplication, Provider, Type } from '@nestjs/common';
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
-import { MessageBus, MessageBusModule, type BusOptions } from 'nestjs-message-bus';
+import { MessageBus, MessageBusModule, type BusOptions, type Transport } from 'nestjs-message-bus';
 import { MessageBusBridge, MessageBusBridgeModule, type MessageBusBridgeModuleOptions } from 'nestjs-message-bus/websocket';
 import type { ClientOptions } from 'ws';
 import { CollectingLogger } from '../../support/bus-app.js';
@@ -11,6 +11,8 @@ import { TestClient } from './ws-test-client.js';
 export interface BridgeAppSetup {
   /** The bridge's options, or the module itself (from `forRootAsync`). */
   bridge: MessageBusBridgeModuleOptions | DynamicModule;
+  /** Memory by default. */
+  transport?: Transport | string;
   bus?: BusOptions;
   providers?: Provider[];
   imports?: (Type<unknown> | DynamicModule)[];
@@ -33,7 +35,7 @@ export async function startBridgeApp(setup: BridgeAppSetup): Promise<BridgeApp> 
   const logger = new CollectingLogger();
   const module = await Test.createTestingModule({
     imports: [
-      MessageBusModule.forRoot('memory://', setup.bus),
+      MessageBusModule.forRoot(setup.transport ?? 'memory://', setup.bus),
       'module' in setup.bridge ? setup.bridge : MessageBusBridgeModule.forRoot(setup.bridge),
       ...(setup.imports ?? []),
     ],

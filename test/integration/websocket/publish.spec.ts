@@ -1,13 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordBus, type BusRecorder } from 'nestjs-message-bus/testing';
+import { specTransports } from '../../support/spec-transports.js';
 import { startBridgeApp, type BridgeApp } from './bridge-app.js';
 
-describe('WebSocket bridge: publishing', () => {
+describe.each(await specTransports())('WebSocket bridge on $name: publishing', (transport) => {
   let bridgeApp: BridgeApp;
   let recorder: BusRecorder;
 
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
+      transport: transport.make(),
       bridge: { allow: { subscribe: ['UI.#'], publish: ['UI.*', 'TTS.Interrupted'] }, pingIntervalMs: false },
       bus: { maxPayloadBytes: 1024 },
     });

@@ -1,12 +1,14 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { recordBus } from 'nestjs-message-bus/testing';
+import { specTransports } from '../../support/spec-transports.js';
 import { startBridgeApp, type BridgeApp } from './bridge-app.js';
 
-describe('WebSocket bridge: subscribing', () => {
+describe.each(await specTransports())('WebSocket bridge on $name: subscribing', (transport) => {
   let bridgeApp: BridgeApp;
 
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
+      transport: transport.make(),
       bridge: { path: 'live', allow: { subscribe: ['TTS.*', 'Device.#'] }, pingIntervalMs: false },
     });
   });

@@ -98,10 +98,16 @@ export async function runSoak(broker: SoakBroker, namespace: string, options: So
     timers.push(setInterval(sample, SAMPLE_EVERY_MS), setInterval(() => ledger.poll(), 1_000));
 
     let kills = 0;
+    const restarts: Promise<void>[] = [];
     timers.push(
       setInterval(() => {
         const index = kills++ % killable.length;
-        void killable[index].kill().then(async () => (killable[index] = await startedAgain(() => consumer(index === 0 ? 'a' : 'b'))));
+        restarts.push(
+          (async () => {
+            await killable[index].kill();
+            killable[index] = await startedAgain(() => consumer(index === 0 ? 'a' : 'b'));
+          })(),
+        );
       }, options.killEveryMs),
     );
     const durationMs = options.minutes * 60_000;
@@ -121,6 +127,8 @@ export async function runSoak(broker: SoakBroker, namespace: string, options: So
     );
     await openLoopFor(durationMs, ratePerSecond, () => send(ledger.newId()));
     timers.splice(0).forEach((timer) => clearInterval(timer));
+    // A consumer being started again is awaited, so none outlives the soak.
+    await Promise.all(restarts);
     const brokerRestartRecoverMs = await restartRecoverMs;
     await until(() => ledger.allAcknowledgedHandled(), 180_000, 'every acknowledged send handled');
     sample();
@@ -185,13 +193,15 @@ async function openLoopFor(durationMs: number, perSecond: number, send: () => Pr
   if (inFlight > 0) await new Promise<void>((resolve) => (settled = resolve));
 }
 
-// A consumer started while the broker is away may fail to get ready: it is started again.
+// A consumer started while the broker is away may not get ready in time: it is started again,
+// for as long as a broker restart can take.
 async function startedAgain(start: () => Promise<FaultChild>): Promise<FaultChild> {
-  for (let attempt = 1; ; attempt++) {
+  const giveUpAt = Date.now() + 180_000;
+  for (;;) {
     try {
       return await start();
     } catch (error) {
-      if (attempt === 5) throw error;
+      if (Date.now() > giveUpAt) throw error;
     }
   }
 }

@@ -19,16 +19,22 @@ describe('NATS transport options', () => {
     const resolved = resolveNatsOptions({
       servers: ['nats://bus:s3cret-one@a:4222', 'nats://bus:s3cret-two@b:4222'],
       token: 'tok-123456',
-      tls: { key: 'PRIVATE-KEY-PEM', ca: 'CA-PEM' },
+      tls: { key: 'PRIVATE-KEY-PEM', ca: 'CA-PEM', passphrase: 'key-passphrase' },
     });
     const shown = `${inspect(resolved)} ${JSON.stringify(resolved)} ${String(resolved)}`;
-    for (const secret of ['s3cret-one', 's3cret-two', 'tok-123456', 'PRIVATE-KEY-PEM']) expect(shown).not.toContain(secret);
+    for (const secret of ['s3cret-one', 's3cret-two', 'tok-123456', 'PRIVATE-KEY-PEM', 'key-passphrase']) expect(shown).not.toContain(secret);
     expect(shown).toContain('CA-PEM');
     expect(resolved.maskedServers).toEqual(['nats://bus:***@a:4222', 'nats://bus:***@b:4222']);
     expect(resolved.scrubber.scrub('auth failed for s3cret-two and tok-123456')).toBe('auth failed for *** and ***');
     // What the client needs is still there, just not enumerable.
     expect(resolved.servers).toHaveLength(2);
-    expect(resolved.tls).toEqual({ key: 'PRIVATE-KEY-PEM', ca: 'CA-PEM' });
+    expect(resolved.tls).toEqual({ key: 'PRIVATE-KEY-PEM', ca: 'CA-PEM', passphrase: 'key-passphrase' });
+  });
+
+  it('requires TLS for a tls:// server even without TLS options, and only then', () => {
+    expect(resolveNatsOptions({ servers: 'tls://nats.example:4222' }).tls).toEqual({});
+    expect(resolveNatsOptions({ servers: ['nats://a:4222', 'TLS://b:4222'] }).tls).toEqual({});
+    expect(resolveNatsOptions({ servers: 'nats://nats.example:4222' }).tls).toBeUndefined();
   });
 
   it('rejects a non-NATS URL with its password masked', () => {
