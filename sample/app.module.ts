@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
 import { MessageBusModule } from 'nestjs-message-bus';
 import { ADMIN_STATS_TOPIC, MessageBusAdminModule } from 'nestjs-message-bus/admin';
-import { MessageBusGatewayModule } from 'nestjs-message-bus/websocket';
+import { MessageBusBridgeModule } from 'nestjs-message-bus/websocket';
 import { AdminModule } from './admin/admin.module.js';
 import { LocalOperatorGuard } from './admin/local-operator.guard.js';
 import { DevicesModule } from './devices/devices.module.js';
@@ -26,7 +26,7 @@ import { SpeechModule } from './speech/speech.module.js';
     }),
     // Bus events for browsers at ws://localhost:3000/bus-events: a screen can follow what the
     // assistant says, and tell it to stop. The console below gets its live stats this way too.
-    MessageBusGatewayModule.forRoot({
+    MessageBusBridgeModule.forRoot({
       path: '/bus-events',
       allow: { subscribe: ['TTS.*', 'History.Updated', 'Device.*', ADMIN_STATS_TOPIC], publish: ['TTS.Interrupted'] },
       guard: LocalOperatorGuard,

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import protobuf from 'protobufjs';
-import { jsonCodec, type Codec } from 'nestjs-message-bus';
+import { jsonCodec, type Codec } from 'nestjs-message-bus/transport';
 import { MessagePackCodec } from 'nestjs-message-bus/msgpack';
 import { ProtobufCodec } from 'nestjs-message-bus/protobuf';
 import { collectGarbage, cpuMeter, now } from '../measure.js';

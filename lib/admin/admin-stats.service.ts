@@ -26,7 +26,7 @@ export interface AdminStats {
   bus: BusStats;
   /** Dead letters stored now (across instances on a broker). */
   deadLetters: number;
-  /** The WebSocket bridge's clients on this instance; `null` without `MessageBusGatewayModule`. */
+  /** The WebSocket bridge's clients on this instance; `null` without `MessageBusBridgeModule`. */
   websocket: { clients: number } | null;
 }
 

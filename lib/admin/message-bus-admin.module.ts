@@ -5,7 +5,7 @@ import { ConfigurableModuleClass } from './message-bus-admin.module-definition.j
 /**
  * An operator's API and console for the bus: stats, handlers, dead letters to list, replay and
  * purge, behind a guard it cannot be registered without (`AdminGuardRequiredError`). The console
- * shows live stats and events through `MessageBusGatewayModule` when the application has it.
+ * shows live stats and events through `MessageBusBridgeModule` when the application has it.
  *
  * ```ts
  * @Module({

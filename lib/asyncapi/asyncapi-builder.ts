@@ -142,7 +142,7 @@ function handlerExtensions(handler: DescribedHandler): Record<`x-${string}`, unk
     ...(handler.timeoutMs !== undefined && { 'x-timeout-ms': handler.timeoutMs }),
     ...(handler.concurrency !== undefined && { 'x-concurrency': handler.concurrency }),
     ...(handler.circuitBreaker !== undefined && { 'x-circuit-breaker': { ...handler.circuitBreaker } }),
-    ...(handler.batch !== undefined && { 'x-batch': { ...handler.batch } }),
+    ...(handler.batch !== undefined && { 'x-batch': { size: handler.batch.size, waitMs: handler.batch.waitMs } }),
     ...(handler.idempotencyKey !== undefined && { 'x-idempotent': true }),
   };
 }

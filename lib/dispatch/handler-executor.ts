@@ -9,7 +9,7 @@ import { withinTimeout } from './deadline.js';
 import type { BusCounters } from './bus-stats.js';
 import type { IdempotencySettings, LogLevel } from './engine-options.js';
 import type { CircuitBreaker } from './circuit-breaker.js';
-import type { RegisteredHandler } from './handler.js';
+import type { Batching, RegisteredHandler } from './handler.js';
 import { MemoryIdempotencyStore } from './idempotency.js';
 import { idempotencyScope } from './idempotency-scope.js';
 import type { ClaimResult, IdempotencyStore } from '../transports/contract/idempotency-store.js';
@@ -126,7 +126,7 @@ export class HandlerExecutor {
   }
 
   private attempt(handler: RegisteredHandler, delivery: Delivery, context: BusMessageContext, key: string | undefined): Pending {
-    if (handler.batch !== undefined) return this.batchOf(handler).add(delivery, context);
+    if (handler.batch !== undefined) return this.batchOf(handler, handler.batch).add(delivery, context);
     let result: unknown;
     try {
       const payload = handler.payloadOf(delivery.envelope.payload);
@@ -159,22 +159,22 @@ export class HandlerExecutor {
     return this.tracer.around(handler, envelope, timed);
   }
 
-  private batchOf(handler: RegisteredHandler): BatchBuffer {
+  private batchOf(handler: RegisteredHandler, batching: Batching): BatchBuffer {
     let buffer = this.batches.get(handler);
     if (buffer === undefined) {
-      buffer = new BatchBuffer(handler.batch as NonNullable<RegisteredHandler['batch']>, (items) => this.runBatch(handler, items));
+      buffer = new BatchBuffer(batching, (items) => this.runBatch(handler, batching, items));
       this.batches.set(handler, buffer);
     }
     return buffer;
   }
 
   // A failed batch is split: each message is retried (or dead-lettered) on its own.
-  private async runBatch(handler: RegisteredHandler, items: BatchItem[]): Promise<void> {
+  private async runBatch(handler: RegisteredHandler, batching: Batching, items: BatchItem[]): Promise<void> {
     const payloads = items.map((item) => handler.payloadOf(item.delivery.envelope.payload));
-    const contexts = items.map((item) => item.context) as unknown as MessageContext;
+    const contexts: MessageContext[] = items.map((item) => item.context);
     try {
       // Follow-ups of a batch belong to no single message: they start their own conversations.
-      const result = this.instrumented(handler, items[0].delivery.envelope, () => messageScope.exit(() => handler.invoke(payloads, contexts)));
+      const result = this.instrumented(handler, items[0].delivery.envelope, () => messageScope.exit(() => batching.invoke(payloads, contexts)));
       if (isPromiseLike(result)) await settle(result, handler);
     } catch (error) {
       for (const item of items) await this.failed(handler, item.delivery, error, undefined);

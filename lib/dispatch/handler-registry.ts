@@ -5,7 +5,7 @@ import { assertPattern, hasWildcard } from '../routing/topic.js';
 import { TopicTrie } from '../routing/topic-trie.js';
 import type { Binding, GroupSubscription } from '../transports/contract/transport.js';
 import type { CircuitBreakerOptions } from './circuit-breaker.js';
-import { byPriority, RegisteredHandler, type HandlerSpec, type IdempotencyKey } from './handler.js';
+import { byPriority, RegisteredHandler, type Batching, type HandlerSpec, type IdempotencyKey } from './handler.js';
 import { mergeRetryPolicy, type RetryPolicy } from './retry-policy.js';
 
 const NONE: readonly RegisteredHandler[] = Object.freeze([]);
@@ -168,10 +168,14 @@ export class HandlerRegistry {
       assertInteger(`${spec.id} circuitBreaker.resetTimeoutMs`, circuitBreaker.resetTimeoutMs, 1);
       assertInteger(`${spec.id} circuitBreaker.successThreshold`, circuitBreaker.successThreshold ?? 1, 1);
     }
+    let batch: Batching | undefined;
     if (options.batch) {
       if (spec.kind !== 'event') throw new InvalidHandlerError(`${spec.id}: only event handlers can take batches`);
-      assertInteger(`${spec.id} batch.size`, options.batch.size, 1);
-      assertInteger(`${spec.id} batch.waitMs`, options.batch.waitMs, 0);
+      if (spec.invokeBatch === undefined) throw new InvalidHandlerError(`${spec.id}: this handler cannot take batches`);
+      const { size, waitMs } = options.batch;
+      assertInteger(`${spec.id} batch.size`, size, 1);
+      assertInteger(`${spec.id} batch.waitMs`, waitMs, 0);
+      batch = { size, waitMs, invoke: spec.invokeBatch };
     }
     const { idempotent } = options;
     if (idempotent !== undefined && typeof idempotent !== 'boolean' && typeof idempotent !== 'function') {
@@ -196,7 +200,7 @@ export class HandlerRegistry {
         timeoutMs,
         concurrency: options.concurrency,
         circuitBreaker,
-        batch: options.batch,
+        batch,
         idempotencyKey: idempotent === true ? byMessageId : idempotent || undefined,
       },
       spec.invoke,

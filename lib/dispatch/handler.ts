@@ -45,6 +45,9 @@ export type IdempotencyKey = (payload: unknown, context: MessageContext) => stri
 /** A handler function: the payload and its context in, a result (or a promise of one) out. */
 export type HandlerFunction = (payload: unknown, context: MessageContext) => unknown;
 
+/** A batch handler function: the payloads of one batch and, in the same order, their contexts. */
+export type BatchHandlerFunction = (payloads: unknown[], contexts: MessageContext[]) => unknown;
+
 /** What the Nest layer (or a session) registers. */
 export interface HandlerSpec {
   /** `Class.method`, or a generated id for session handlers. */
@@ -53,6 +56,8 @@ export interface HandlerSpec {
   patterns: readonly string[];
   options: HandlerOptions;
   invoke: HandlerFunction;
+  /** Called once per batch instead of `invoke` when `options.batch` is set; a spec without it takes no batches. */
+  invokeBatch?: BatchHandlerFunction;
   /** A `@Topic` class the payload is turned into when it arrives as a plain object. */
   payloadType?: Function;
   /** Session handlers see only messages of this session. */
@@ -60,6 +65,11 @@ export interface HandlerSpec {
 }
 
 const UNSAFE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** How a batch handler is fed: its batch options and the function each batch is handed to. */
+export interface Batching extends Readonly<BatchOptions> {
+  readonly invoke: BatchHandlerFunction;
+}
 
 /** The resolved options of a registered handler. */
 export interface HandlerSettings {
@@ -69,7 +79,7 @@ export interface HandlerSettings {
   timeoutMs?: number;
   concurrency?: number;
   circuitBreaker?: CircuitBreakerOptions;
-  batch?: BatchOptions;
+  batch?: Batching;
   idempotencyKey?: IdempotencyKey;
 }
 
@@ -82,7 +92,7 @@ export class RegisteredHandler {
   readonly timeoutMs?: number;
   readonly concurrency?: number;
   readonly circuitBreaker?: CircuitBreakerOptions;
-  readonly batch?: BatchOptions;
+  readonly batch?: Batching;
   readonly idempotencyKey?: IdempotencyKey;
 
   constructor(

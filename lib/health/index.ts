@@ -1,2 +1,3 @@
 export { MessageBusHealthModule } from './message-bus-health.module.js';
 export { MessageBusHealthIndicator, type BusHealthDetails, type BusHealthOptions } from './message-bus.health.js';
+export type { BusProbe } from '../dispatch/bus-engine.js';

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type NestInterceptor, type Type } from '@nestjs/common';
 import { ApplicationConfig, ContextIdFactory, ExternalContextCreator, ModuleRef, type ContextId } from '@nestjs/core';
 import { BUS_CONTEXT_TYPE } from '../constants.js';
-import type { HandlerFunction } from '../dispatch/handler.js';
 import type { MessageContext } from '../messages/message-context.js';
 import { MESSAGE_BUS_OPTIONS } from '../message-bus.module-definition.js';
 import type { MessageBusModuleOptions } from '../message-bus.options.js';
@@ -20,6 +19,13 @@ import { lightenPipeline } from './light-pipeline.js';
 
 type Method = (...args: unknown[]) => unknown;
 type Wrapper = DiscoveredHandler['wrapper'];
+/** A message's context, or a batch's contexts. */
+type Contexts = MessageContext | MessageContext[];
+/**
+ * A method's arguments are passed on as they come, so one invoker is both a `HandlerFunction`
+ * and a `BatchHandlerFunction`.
+ */
+export type MethodInvoker = (payload: unknown, context: Contexts) => unknown;
 
 const ENHANCER_KEYS = [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA, EXCEPTION_FILTERS_METADATA];
 
@@ -35,7 +41,7 @@ const ENHANCER_KEYS = [GUARDS_METADATA, INTERCEPTORS_METADATA, PIPES_METADATA, E
  */
 @Injectable()
 export class HandlerInvokerFactory {
-  private readonly scopes = new WeakMap<MessageContext, ContextId>();
+  private readonly scopes = new WeakMap<Contexts, ContextId>();
   private readonly config = new ApplicationConfig();
   private contextCreator!: ExternalContextCreator;
 
@@ -54,13 +60,13 @@ export class HandlerInvokerFactory {
     lightenPipeline(this.contextCreator);
   }
 
-  create({ wrapper, instance, methodName }: DiscoveredHandler): HandlerFunction {
+  create({ wrapper, instance, methodName }: DiscoveredHandler): MethodInvoker {
     const classRef = instance.constructor;
     const method = (Object.getPrototypeOf(instance) as Record<string, Method>)[methodName];
     const pipeline = this.needsPipeline(classRef, method, methodName);
     if (pipeline) defineHandlerArgs(classRef, methodName);
     if (!wrapper.isDependencyTreeStatic()) return this.perMessage(wrapper, method, methodName, pipeline);
-    return pipeline ? this.pipeline(instance, method, methodName) : (method.bind(instance) as HandlerFunction);
+    return pipeline ? this.pipeline(instance, method, methodName) : method.bind(instance);
   }
 
   private needsPipeline(classRef: Function, method: Method, methodName: string): boolean {
@@ -80,7 +86,7 @@ export class HandlerInvokerFactory {
     return declared || params || global;
   }
 
-  private pipeline(instance: object, method: Method, methodName: string, contextId?: ContextId, inquirerId?: string): HandlerFunction {
+  private pipeline(instance: object, method: Method, methodName: string, contextId?: ContextId, inquirerId?: string): MethodInvoker {
     const proxy = this.contextCreator.create(
       instance,
       method,
@@ -92,12 +98,13 @@ export class HandlerInvokerFactory {
       undefined,
       BUS_CONTEXT_TYPE,
     );
-    return (payload, context) => proxy(payload, context).catch(translateHttpException);
+    return (payload: unknown, context: Contexts) => proxy(payload, context).catch(translateHttpException);
   }
 
-  private perMessage(wrapper: Wrapper, method: Method, methodName: string, pipeline: boolean): HandlerFunction {
+  private perMessage(wrapper: Wrapper, method: Method, methodName: string, pipeline: boolean): MethodInvoker {
     const durable = wrapper.isDependencyTreeDurable();
-    return async (payload, context) => {
+    // A batch gets one DI sub-tree, keyed by its contexts.
+    return async (payload: unknown, context: Contexts) => {
       const contextId = this.contextIdOf(context, durable);
       const instance = await this.moduleRef.resolve<unknown, object>(wrapper.token, contextId, { strict: false });
       if (!pipeline) return method.call(instance, payload, context);
@@ -106,7 +113,7 @@ export class HandlerInvokerFactory {
   }
 
   /** One DI sub-tree per delivery: created with the first scoped handler, reused by the others. */
-  private contextIdOf(context: MessageContext, durable: boolean): ContextId {
+  private contextIdOf(context: Contexts, durable: boolean): ContextId {
     let contextId = this.scopes.get(context);
     if (contextId === undefined) {
       // getByRequest honours a ContextIdStrategy registered with ContextIdFactory.apply (durable providers).

@@ -45,6 +45,7 @@ export class MessageBusLifecycle
           options: declaration.options,
           payloadType: declaration.payloadType,
           invoke,
+          invokeBatch: invoke,
         });
       }
     }

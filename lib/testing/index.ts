@@ -1,1 +1,2 @@
 export { recordBus, type BusRecorder, type RecordedTopic } from './record-bus.js';
+export { MemoryIdempotencyStore } from '../dispatch/idempotency.js';

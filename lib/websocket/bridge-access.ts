@@ -6,11 +6,11 @@ import type { WebSocket } from 'ws';
 import { toError } from '../messages/errors.js';
 import { TopicTrie } from '../routing/topic-trie.js';
 import { BridgeExecutionContext } from './bridge-execution-context.js';
-import type { GatewayGuard, GatewaySettings } from './message-bus-gateway.options.js';
+import type { BridgeGuard, BridgeSettings } from './message-bus-bridge.options.js';
 import { coveredByAny } from './pattern-cover.js';
 
 /**
- * What a gateway guard decides on: `context.switchToWs().getData<BridgeGuardData>()`. The
+ * What a bridge guard decides on: `context.switchToWs().getData<BridgeGuardData>()`. The
  * client is `switchToWs().getClient()` (a `ws` WebSocket), the op also `getPattern()`.
  * `request` is the HTTP upgrade request the client connected with (headers, cookies, query).
  * @publicApi
@@ -32,7 +32,7 @@ export class BridgeAccess {
   private readonly publishable = new TopicTrie<string>();
 
   private constructor(
-    private readonly settings: GatewaySettings,
+    private readonly settings: BridgeSettings,
     private readonly guard: CanActivate | undefined,
     private readonly classRef: Type<unknown>,
     private readonly logger: Logger,
@@ -41,7 +41,7 @@ export class BridgeAccess {
   }
 
   /** Takes a guard class from DI when it is provided somewhere, else creates it with its dependencies. */
-  static async create(settings: GatewaySettings, moduleRef: ModuleRef, classRef: Type<unknown>, logger: Logger): Promise<BridgeAccess> {
+  static async create(settings: BridgeSettings, moduleRef: ModuleRef, classRef: Type<unknown>, logger: Logger): Promise<BridgeAccess> {
     return new BridgeAccess(settings, await instantiate(settings.guard, moduleRef), classRef, logger);
   }
 
@@ -69,12 +69,12 @@ export class BridgeAccess {
   }
 
   private threw(data: BridgeGuardData, error: unknown): false {
-    this.logger.warn(`The gateway guard refused ${data.op} by throwing: ${toError(error).message}`);
+    this.logger.warn(`The bridge guard refused ${data.op} by throwing: ${toError(error).message}`);
     return false;
   }
 }
 
-async function instantiate(guard: GatewayGuard | undefined, moduleRef: ModuleRef): Promise<CanActivate | undefined> {
+async function instantiate(guard: BridgeGuard | undefined, moduleRef: ModuleRef): Promise<CanActivate | undefined> {
   if (typeof guard !== 'function') return guard;
   try {
     return moduleRef.get(guard, { strict: false });

@@ -5,7 +5,7 @@ type RpcArgumentsHost = ReturnType<ExecutionContext['switchToRpc']>;
 type HttpArgumentsHost = ReturnType<ExecutionContext['switchToHttp']>;
 
 /**
- * The `ExecutionContext` a gateway guard receives, shaped as Nest's own for WebSocket message
+ * The `ExecutionContext` a bridge guard receives, shaped as Nest's own for WebSocket message
  * handlers: type `'ws'`, arguments `[client, data, op]`, so `switchToWs().getClient()` is the
  * `ws` socket, `getData()` the request being decided and `getPattern()` its op.
  */

@@ -1,9 +1,9 @@
-export { MessageBusGatewayModule } from './message-bus-gateway.module.js';
+export { MessageBusBridgeModule } from './message-bus-bridge.module.js';
 export type {
-  GatewayGuard,
-  MessageBusGatewayModuleOptions,
-  MessageBusGatewayOptions,
-} from './message-bus-gateway.options.js';
+  BridgeGuard,
+  MessageBusBridgeModuleOptions,
+  MessageBusBridgeOptions,
+} from './message-bus-bridge.options.js';
 export { MessageBusBridge } from './message-bus-bridge.js';
 export type { BridgeGuardData } from './bridge-access.js';
 export type {
@@ -14,5 +14,5 @@ export type {
   FrameRef,
   ServerFrame,
 } from './bridge-frames.js';
-export { BridgeCloseCode, DEFAULT_GATEWAY_PATH } from './websocket.constants.js';
+export { BridgeCloseCode, DEFAULT_BRIDGE_PATH } from './websocket.constants.js';
 export { WebSocketAdapterError } from './websocket.errors.js';

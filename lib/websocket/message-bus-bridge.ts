@@ -25,9 +25,9 @@ import {
   type ServerFrame,
 } from './bridge-frames.js';
 import { EventRing } from './event-ring.js';
-import { resolveGatewayOptions, type GatewaySettings, type MessageBusGatewayOptions } from './message-bus-gateway.options.js';
+import { resolveBridgeOptions, type BridgeSettings, type MessageBusBridgeOptions } from './message-bus-bridge.options.js';
 import { coveredByAny } from './pattern-cover.js';
-import { BridgeCloseCode, BRIDGE_HANDLER_ID, GATEWAY_PATH, LOGGER_CONTEXT, MESSAGE_BUS_GATEWAY_OPTIONS } from './websocket.constants.js';
+import { BridgeCloseCode, BRIDGE_HANDLER_ID, BRIDGE_PATH, LOGGER_CONTEXT, MESSAGE_BUS_BRIDGE_OPTIONS } from './websocket.constants.js';
 import { WebSocketAdapterError } from './websocket.errors.js';
 
 type Frame<Op extends ClientFrame['op']> = Extract<ClientFrame, { op: Op }>;
@@ -35,7 +35,7 @@ type Frame<Op extends ClientFrame['op']> = Extract<ClientFrame, { op: Op }>;
 const PUBLISH_ERROR_CODES = new Set<string>(['INVALID_TOPIC', 'PAYLOAD_TOO_LARGE', 'OVERLOADED', 'BUS_CLOSED']);
 
 /**
- * The bus side of the WebSocket gateway: one broadcast event handler per instance for the
+ * The WebSocket bridge itself: one broadcast event handler per instance for the
  * `allow.subscribe` patterns fans events out to the clients subscribed to them, keeps recent
  * ones for clients that reconnect, publishes what clients may publish, and keeps clients honest
  * (pings, bounded send buffers). Inject it to push frames of your own to this instance's clients.
@@ -44,7 +44,7 @@ const PUBLISH_ERROR_CODES = new Set<string>(['INVALID_TOPIC', 'PAYLOAD_TOO_LARGE
 @Injectable()
 export class MessageBusBridge implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(LOGGER_CONTEXT);
-  private readonly settings: GatewaySettings;
+  private readonly settings: BridgeSettings;
   private readonly clients = new Set<BridgeClient>();
   private readonly subscriptions = new TopicTrie<BridgeClient>();
   private readonly ring: EventRing;
@@ -57,11 +57,11 @@ export class MessageBusBridge implements OnModuleInit, OnModuleDestroy {
     @Inject(BUS_ENGINE) private readonly engine: BusEngine,
     private readonly moduleRef: ModuleRef,
     private readonly appConfig: ApplicationConfig,
-    @Inject(MESSAGE_BUS_GATEWAY_OPTIONS) options: MessageBusGatewayOptions,
+    @Inject(MESSAGE_BUS_BRIDGE_OPTIONS) options: MessageBusBridgeOptions,
     /** The path clients connect to, such as `/bus-events`. */
-    @Inject(GATEWAY_PATH) readonly path: string,
+    @Inject(BRIDGE_PATH) readonly path: string,
   ) {
-    this.settings = resolveGatewayOptions(options);
+    this.settings = resolveBridgeOptions(options);
     this.ring = new EventRing(this.settings.catchUp);
   }
 

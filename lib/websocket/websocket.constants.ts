@@ -1,20 +1,20 @@
 /** Where clients connect when `forRoot` names no `path`. @publicApi */
-export const DEFAULT_GATEWAY_PATH = '/bus-events';
+export const DEFAULT_BRIDGE_PATH = '/bus-events';
 
 /** DI token of the module's options. */
-export const MESSAGE_BUS_GATEWAY_OPTIONS = 'MESSAGE_BUS_GATEWAY_MODULE_OPTIONS';
+export const MESSAGE_BUS_BRIDGE_OPTIONS = 'MESSAGE_BUS_BRIDGE_MODULE_OPTIONS';
 
 /**
- * DI token under which the gateway module also provides its `MessageBusBridge`, for modules that
+ * DI token under which the bridge module also provides its `MessageBusBridge`, for modules that
  * use the bridge when it is there without depending on the WebSocket packages (the admin console).
  */
 export const MESSAGE_BUS_BRIDGE = 'message-bus:websocket-bridge';
 
 /** DI token of the path the gateway listens on. */
-export const GATEWAY_PATH = 'message-bus:websocket-path';
+export const BRIDGE_PATH = 'message-bus:websocket-path';
 
 /** Logger context of the bridge. */
-export const LOGGER_CONTEXT = 'MessageBusGateway';
+export const LOGGER_CONTEXT = 'MessageBusBridge';
 
 /** Id of the bridge's broadcast event handler (as listed by the admin API). */
 export const BRIDGE_HANDLER_ID = 'MessageBusBridge';

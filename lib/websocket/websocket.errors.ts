@@ -10,7 +10,7 @@ export class WebSocketAdapterError extends MessageBusError {
 
   constructor() {
     super(
-      'MessageBusGatewayModule needs the ws adapter: app.useWebSocketAdapter(new WsAdapter(app)) ' +
+      'MessageBusBridgeModule needs the ws adapter: app.useWebSocketAdapter(new WsAdapter(app)) ' +
         "from '@nestjs/platform-ws', before app.init() or app.listen()",
     );
   }

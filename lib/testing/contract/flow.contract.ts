@@ -1,6 +1,7 @@
+import { isDeepStrictEqual as deepEqual } from 'node:util';
 import { Injectable } from '@nestjs/common';
 import { afterEach, describe, expect, it } from 'vitest';
-import { CommandHandler, EventHandler, QueryHandler, type BusOptions, type MessageContext, type Transport } from '../../index.js';
+import { CommandHandler, EventHandler, QueryHandler, type BusOptions, MessageContext, type Transport } from '../../index.js';
 import { engineOf } from '../../message-bus.js';
 import { recordBus } from '../record-bus.js';
 import { AppTracker, deferred, until } from './bus-app.js';
@@ -25,7 +26,11 @@ class Batched {
   @EventHandler('batch.item', { batch: { size: 3, waitMs: 40 }, retry: { maxAttempts: 2, initialDelayMs: 10 } })
   take(payloads: { n: number }[], contexts: MessageContext[]) {
     this.batches.push(payloads.map((payload) => payload.n));
-    if (contexts.length !== payloads.length) throw new Error('contexts do not match payloads');
+    // What the batch handler type promises: one MessageContext per payload, in the same order.
+    const matched =
+      contexts.length === payloads.length &&
+      contexts.every((context, i) => context instanceof MessageContext && deepEqual(context.envelope.payload, payloads[i]));
+    if (!matched) throw new Error('contexts do not match payloads');
     if (this.failNext) {
       this.failNext = false;
       throw new Error('batch failed');

@@ -17,7 +17,7 @@ export type { ClaimResult, IdempotencyStore } from './idempotency-store.js';
 export type { Envelope, MessageKind, MessageOrigin } from '../../messages/envelope.js';
 export type { DeadLetter, DeadLetterFilter, DeadLetterReason } from '../../messages/dead-letter.js';
 export type { QueryResult } from '../../messages/results.js';
-export type { Codec } from '../../messages/codec.js';
+export { JsonCodec, jsonCodec, type Codec } from '../../messages/codec.js';
 export type { CodecTable } from '../../messages/codec-table.js';
 export {
   normalizeInbound,

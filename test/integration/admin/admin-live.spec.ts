@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ADMIN_STATS_TOPIC, MessageBusAdminModule, type AdminStats } from 'nestjs-message-bus/admin';
-import { MessageBusGatewayModule } from 'nestjs-message-bus/websocket';
+import { MessageBusBridgeModule } from 'nestjs-message-bus/websocket';
 import { specTransports } from '../../support/spec-transports.js';
 import { TestClient } from '../websocket/ws-test-client.js';
 import { portOf, startAdminApp, TokenGuard, type AdminApp } from './admin-app.js';
@@ -16,7 +16,7 @@ describe.each(await specTransports())('MessageBusAdminModule with the WebSocket 
       listen: true,
       admin: MessageBusAdminModule.forRoot({ guard: TokenGuard, statsIntervalMs: 20 }),
       imports: [
-        MessageBusGatewayModule.forRoot({ path: 'live', allow: { subscribe: ['Orders.*', ADMIN_STATS_TOPIC] }, pingIntervalMs: false }),
+        MessageBusBridgeModule.forRoot({ path: 'live', allow: { subscribe: ['Orders.*', ADMIN_STATS_TOPIC] }, pingIntervalMs: false }),
       ],
     });
   });

@@ -1,6 +1,6 @@
 import type { Message } from 'amqplib';
 import { describe, expect, it } from 'vitest';
-import { jsonCodec, type Envelope } from 'nestjs-message-bus';
+import { jsonCodec, type Envelope } from 'nestjs-message-bus/transport';
 import { AmqpNames, delayBucket } from '../../../lib/transports/amqp/amqp-names.js';
 import { CredentialScrubber } from '../../../lib/transports/shared/credentials.js';
 import { EnvelopeMapping } from '../../../lib/transports/amqp/envelope-mapping.js';

@@ -9,8 +9,8 @@ import {
   MessageBusModule,
   QueryHandler,
   Topic,
-  type AsyncApiDocument,
 } from 'nestjs-message-bus';
+import type { AsyncApiDocument } from '../../../lib/asyncapi/asyncapi-document.js';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { RedisTransport } from 'nestjs-message-bus/redis';
 import { asyncApiProblems } from '../../support/asyncapi-parser.js';

@@ -8,8 +8,8 @@ import {
   OverloadedError,
   type MessageContext,
   type Transport,
-  type TransportConnection,
 } from 'nestjs-message-bus';
+import type { TransportConnection } from 'nestjs-message-bus/transport';
 import { AppTracker, deferred, startBusApp, until } from '../../support/bus-app.js';
 
 @Injectable()

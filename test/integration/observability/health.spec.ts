@@ -8,8 +8,8 @@ import {
   TransportUnresponsiveError,
   UnrecoverableError,
   type Transport,
-  type TransportConnection,
 } from 'nestjs-message-bus';
+import type { TransportConnection } from 'nestjs-message-bus/transport';
 import { MessageBusHealthIndicator } from 'nestjs-message-bus/health';
 import { until } from '../../support/bus-app.js';
 import { healthOptions, startHealthApp } from './health-app.js';

@@ -3,14 +3,14 @@ import type { DynamicModule, INestApplication, Provider, Type } from '@nestjs/co
 import { WsAdapter } from '@nestjs/platform-ws';
 import { Test } from '@nestjs/testing';
 import { MessageBus, MessageBusModule, type BusOptions, type Transport } from 'nestjs-message-bus';
-import { MessageBusBridge, MessageBusGatewayModule, type MessageBusGatewayModuleOptions } from 'nestjs-message-bus/websocket';
+import { MessageBusBridge, MessageBusBridgeModule, type MessageBusBridgeModuleOptions } from 'nestjs-message-bus/websocket';
 import type { ClientOptions } from 'ws';
 import { CollectingLogger } from '../../support/bus-app.js';
 import { TestClient } from './ws-test-client.js';
 
 export interface BridgeAppSetup {
-  /** The gateway's options, or the module itself (from `forRootAsync`). */
-  gateway: MessageBusGatewayModuleOptions | DynamicModule;
+  /** The bridge's options, or the module itself (from `forRootAsync`). */
+  bridge: MessageBusBridgeModuleOptions | DynamicModule;
   /** Memory by default. */
   transport?: Transport | string;
   bus?: BusOptions;
@@ -18,7 +18,7 @@ export interface BridgeAppSetup {
   imports?: (Type<unknown> | DynamicModule)[];
 }
 
-/** A Nest application with the bus and the WebSocket gateway, listening on a free local port. */
+/** A Nest application with the bus and the WebSocket bridge, listening on a free local port. */
 export interface BridgeApp {
   app: INestApplication;
   bus: MessageBus;
@@ -36,7 +36,7 @@ export async function startBridgeApp(setup: BridgeAppSetup): Promise<BridgeApp> 
   const module = await Test.createTestingModule({
     imports: [
       MessageBusModule.forRoot(setup.transport ?? 'memory://', setup.bus),
-      'module' in setup.gateway ? setup.gateway : MessageBusGatewayModule.forRoot(setup.gateway),
+      'module' in setup.bridge ? setup.bridge : MessageBusBridgeModule.forRoot(setup.bridge),
       ...(setup.imports ?? []),
     ],
     providers: setup.providers ?? [],

@@ -10,7 +10,7 @@ describe('WebSocket bridge: catching up after a reconnection', () => {
   });
 
   const start = (catchUp?: { windowMs?: number; maxEvents?: number } | false) =>
-    startBridgeApp({ gateway: { allow: { subscribe: ['TTS.*', 'Device.*'] }, catchUp, pingIntervalMs: false } });
+    startBridgeApp({ bridge: { allow: { subscribe: ['TTS.*', 'Device.*'] }, catchUp, pingIntervalMs: false } });
 
   it('delivers the events missed since the last seen id, in order, then live ones', async () => {
     bridgeApp = await start();

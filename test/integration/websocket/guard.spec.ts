@@ -44,7 +44,7 @@ describe('WebSocket bridge: the guard', () => {
   });
 
   it('refuses a connection the guard refuses, with close code 4403', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard: RoleGuard, pingIntervalMs: false }, providers: [Tokens, RoleGuard] });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard: RoleGuard, pingIntervalMs: false }, providers: [Tokens, RoleGuard] });
 
     const stranger = await bridgeApp.connect({ query: 'token=nope' });
     stranger.send({ op: 'subscribe', patterns: ['TTS.*'] });
@@ -55,7 +55,7 @@ describe('WebSocket bridge: the guard', () => {
   });
 
   it('decides per client which allowed patterns and topics it may use', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard: RoleGuard, pingIntervalMs: false }, providers: [Tokens, RoleGuard] });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard: RoleGuard, pingIntervalMs: false }, providers: [Tokens, RoleGuard] });
     const recorder = recordBus(bridgeApp.bus);
     const viewer = await bridgeApp.connect({ query: 'token=v-123' });
     const operator = await bridgeApp.connect({ query: 'token=o-456' });
@@ -81,7 +81,7 @@ describe('WebSocket bridge: the guard', () => {
         return true;
       },
     };
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard, pingIntervalMs: false } });
     const client = await bridgeApp.connect({ query: 'token=abc', headers: { 'x-tenant': 'acme' } });
 
     await client.subscribe(['TTS.Started']);
@@ -103,7 +103,7 @@ describe('WebSocket bridge: the guard', () => {
       // Resolves later than the frames that follow arrive.
       canActivate: () => new Promise<boolean>((resolve) => setImmediate(() => resolve(true))),
     };
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard, pingIntervalMs: false } });
     const client = await bridgeApp.connect();
 
     client.send({ op: 'subscribe', patterns: ['TTS.*'], ref: 1 });
@@ -118,7 +118,7 @@ describe('WebSocket bridge: the guard', () => {
 
   it('cuts off a client whose frames pile up behind a guard that does not answer (1008)', async () => {
     const guard: CanActivate = { canActivate: () => new Promise<boolean>(() => undefined) };
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard, pingIntervalMs: false } });
     const client = await bridgeApp.connect();
 
     for (let i = 0; i < 100; i++) client.send({ op: 'ping', ref: i });
@@ -136,7 +136,7 @@ describe('WebSocket bridge: the guard', () => {
         return of(true);
       },
     };
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard, pingIntervalMs: false } });
     const client = await bridgeApp.connect();
 
     expect(await client.subscribe(['TTS.*'])).toMatchObject({ type: 'subscribed' });
@@ -144,7 +144,7 @@ describe('WebSocket bridge: the guard', () => {
     expect(await client.next()).toMatchObject({ type: 'error', code: 'FORBIDDEN' });
 
     expect(calls).toBe(3);
-    expect(bridgeApp.logger.lines).toContain('warn The gateway guard refused publish by throwing: token expired');
+    expect(bridgeApp.logger.lines).toContain('warn The bridge guard refused publish by throwing: token expired');
   });
 
   it('checks the allowance before the guard, which never sees a pattern outside it', async () => {
@@ -156,7 +156,7 @@ describe('WebSocket bridge: the guard', () => {
         return true;
       },
     };
-    bridgeApp = await startBridgeApp({ gateway: { allow, guard, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow, guard, pingIntervalMs: false } });
     const client = await bridgeApp.connect();
 
     expect(await client.subscribe(['Secret.*'])).toMatchObject({ type: 'error', code: 'FORBIDDEN' });

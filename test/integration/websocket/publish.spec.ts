@@ -10,7 +10,7 @@ describe.each(await specTransports())('WebSocket bridge on $name: publishing', (
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
       transport: transport.make(),
-      gateway: { allow: { subscribe: ['UI.#'], publish: ['UI.*', 'TTS.Interrupted'] }, pingIntervalMs: false },
+      bridge: { allow: { subscribe: ['UI.#'], publish: ['UI.*', 'TTS.Interrupted'] }, pingIntervalMs: false },
       bus: { maxPayloadBytes: 1024 },
     });
     recorder = recordBus(bridgeApp.bus);

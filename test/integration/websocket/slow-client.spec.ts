@@ -14,7 +14,7 @@ describe('WebSocket bridge: slow and dead clients', () => {
 
   it('disconnects a client that stops reading once its send buffer is full (4429), and only that one', async () => {
     bridgeApp = await startBridgeApp({
-      gateway: {
+      bridge: {
         allow: { subscribe: ['Load.*'] },
         maxBufferedBytes: MAX_BUFFERED_BYTES,
         catchUp: false,
@@ -51,7 +51,7 @@ describe('WebSocket bridge: slow and dead clients', () => {
   });
 
   it('pings clients and drops those that stop answering', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow: { subscribe: ['TTS.*'] }, pingIntervalMs: 20 } });
+    bridgeApp = await startBridgeApp({ bridge: { allow: { subscribe: ['TTS.*'] }, pingIntervalMs: 20 } });
     const silent = await bridgeApp.connect({ autoPong: false });
     const alive = await bridgeApp.connect();
     await alive.subscribe(['TTS.*']);
@@ -64,7 +64,7 @@ describe('WebSocket bridge: slow and dead clients', () => {
   });
 
   it('closes its clients with 1001 when the application shuts down', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow: { subscribe: ['TTS.*'] }, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow: { subscribe: ['TTS.*'] }, pingIntervalMs: false } });
     const client = await bridgeApp.connect();
     await client.subscribe(['TTS.*']);
 

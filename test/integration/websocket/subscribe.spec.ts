@@ -9,7 +9,7 @@ describe.each(await specTransports())('WebSocket bridge on $name: subscribing', 
   beforeEach(async () => {
     bridgeApp = await startBridgeApp({
       transport: transport.make(),
-      gateway: { path: 'live', allow: { subscribe: ['TTS.*', 'Device.#'] }, pingIntervalMs: false },
+      bridge: { path: 'live', allow: { subscribe: ['TTS.*', 'Device.#'] }, pingIntervalMs: false },
     });
   });
 

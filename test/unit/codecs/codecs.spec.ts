@@ -1,7 +1,8 @@
 import { pack } from 'msgpackr';
 import protobuf from 'protobufjs';
 import { describe, expect, it } from 'vitest';
-import { InvalidOptionsError, jsonCodec, Topic } from 'nestjs-message-bus';
+import { InvalidOptionsError, Topic } from 'nestjs-message-bus';
+import { jsonCodec } from 'nestjs-message-bus/transport';
 import { MessagePackCodec } from 'nestjs-message-bus/msgpack';
 import { ProtobufCodec } from 'nestjs-message-bus/protobuf';
 import { CodecTable } from '../../../lib/messages/codec-table.js';

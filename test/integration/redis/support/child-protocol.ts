@@ -1,4 +1,4 @@
-import type { RetryPolicy } from 'nestjs-message-bus';
+import type { HandlerOptions } from 'nestjs-message-bus';
 import type { NatsTransportOptions } from 'nestjs-message-bus/nats';
 import type { RedisTransportOptions } from 'nestjs-message-bus/redis';
 
@@ -12,7 +12,7 @@ export interface ChildConfig {
   /** Redis options; `nats` instead runs the child on NATS JetStream. */
   transport: Omit<RedisTransportOptions, 'createClient'>;
   nats?: NatsTransportOptions;
-  retry?: RetryPolicy;
+  retry?: HandlerOptions['retry'];
 }
 
 export interface WorkPayload {

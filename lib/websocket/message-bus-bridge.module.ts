@@ -1,6 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MessageBusBridge } from './message-bus-bridge.js';
-import { ConfigurableModuleClass } from './message-bus-gateway.module-definition.js';
+import { ConfigurableModuleClass } from './message-bus-bridge.module-definition.js';
 import { MESSAGE_BUS_BRIDGE } from './websocket.constants.js';
 
 /**
@@ -11,7 +11,7 @@ import { MESSAGE_BUS_BRIDGE } from './websocket.constants.js';
  * @Module({
  *   imports: [
  *     MessageBusModule.forRoot('memory://'),
- *     MessageBusGatewayModule.forRoot({ path: '/bus-events', allow: { subscribe: ['TTS.*'], publish: ['UI.*'] } }),
+ *     MessageBusBridgeModule.forRoot({ path: '/bus-events', allow: { subscribe: ['TTS.*'], publish: ['UI.*'] } }),
  *   ],
  * })
  * export class AppModule {}
@@ -26,4 +26,4 @@ import { MESSAGE_BUS_BRIDGE } from './websocket.constants.js';
   providers: [MessageBusBridge, { provide: MESSAGE_BUS_BRIDGE, useExisting: MessageBusBridge }],
   exports: [MessageBusBridge, MESSAGE_BUS_BRIDGE],
 })
-export class MessageBusGatewayModule extends ConfigurableModuleClass {}
+export class MessageBusBridgeModule extends ConfigurableModuleClass {}

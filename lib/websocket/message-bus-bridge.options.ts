@@ -9,13 +9,13 @@ import type { EventRingLimits } from './event-ring.js';
  * and `publish`, after the `allow` lists; see `BridgeGuardData` for what it is given.
  * @publicApi
  */
-export type GatewayGuard = Type<CanActivate> | CanActivate;
+export type BridgeGuard = Type<CanActivate> | CanActivate;
 
 /**
- * Options of `MessageBusGatewayModule.forRoot()` (and what `forRootAsync`'s factory returns).
+ * Options of `MessageBusBridgeModule.forRoot()` (and what `forRootAsync`'s factory returns).
  * @publicApi
  */
-export interface MessageBusGatewayOptions {
+export interface MessageBusBridgeOptions {
   /**
    * The most any client may do. `subscribe`: patterns a client may subscribe to, or narrower
    * ones they cover (`TTS.*` allows `TTS.*` and `TTS.Started`, not `TTS.#`); the bridge binds
@@ -24,7 +24,7 @@ export interface MessageBusGatewayOptions {
    */
   allow: { subscribe?: string[]; publish?: string[] };
   /** Decides per client and per request within `allow`; default: `allow` alone decides. */
-  guard?: GatewayGuard;
+  guard?: BridgeGuard;
   /**
    * Recent events kept for clients that reconnect with the last id they saw: at most `maxEvents`
    * (default 1000) and `maxBytes` (default 8 MiB), none older than `windowMs` (default 30 s).
@@ -38,21 +38,21 @@ export interface MessageBusGatewayOptions {
 }
 
 /**
- * The argument of `MessageBusGatewayModule.forRoot()`: the options, the path clients connect to
+ * The argument of `MessageBusBridgeModule.forRoot()`: the options, the path clients connect to
  * (default `/bus-events`, on the application's HTTP server) and whether the module is global
  * (default true, so `MessageBusBridge` can be injected anywhere).
  * @publicApi
  */
-export interface MessageBusGatewayModuleOptions extends MessageBusGatewayOptions {
+export interface MessageBusBridgeModuleOptions extends MessageBusBridgeOptions {
   path?: string;
   isGlobal?: boolean;
 }
 
 /** The options with their defaults, checked. */
-export interface GatewaySettings {
+export interface BridgeSettings {
   subscribe: readonly string[];
   publish: readonly string[];
-  guard?: GatewayGuard;
+  guard?: BridgeGuard;
   catchUp: EventRingLimits;
   pingIntervalMs: number | false;
   maxBufferedBytes: number;
@@ -61,9 +61,9 @@ export interface GatewaySettings {
 const DEFAULT_CATCH_UP: EventRingLimits = { windowMs: 30_000, maxEvents: 1000, maxBytes: 8 * 1024 * 1024 };
 
 /** Applies defaults; throws `InvalidOptionsError` / `InvalidPatternError` at bootstrap. */
-export function resolveGatewayOptions(options: MessageBusGatewayOptions): GatewaySettings {
+export function resolveBridgeOptions(options: MessageBusBridgeOptions): BridgeSettings {
   if (typeof options?.allow !== 'object' || options.allow === null) {
-    throw new InvalidOptionsError('MessageBusGatewayModule needs `allow: { subscribe?, publish? }`');
+    throw new InvalidOptionsError('MessageBusBridgeModule needs `allow: { subscribe?, publish? }`');
   }
   const subscribe = patternsOf('allow.subscribe', options.allow.subscribe);
   const publish = patternsOf('allow.publish', options.allow.publish);
@@ -82,7 +82,7 @@ export function resolveGatewayOptions(options: MessageBusGatewayOptions): Gatewa
 }
 
 /** `/path` for `path` and `/path`: how the `ws` adapter matches upgrade requests. */
-export function normalizeGatewayPath(path: string): string {
+export function normalizeBridgePath(path: string): string {
   if (typeof path !== 'string' || !/^\/?[A-Za-z0-9._~\-/]*$/.test(path)) {
     throw new InvalidOptionsError(`Invalid WebSocket path ${JSON.stringify(path)}`);
   }

@@ -5,16 +5,16 @@ import { AbstractWsAdapter } from '@nestjs/websockets';
 import { afterEach, describe, expect, it } from 'vitest';
 import { InvalidOptionsError, InvalidPatternError, MessageBusModule } from 'nestjs-message-bus';
 import { recordBus } from 'nestjs-message-bus/testing';
-import { MessageBusGatewayModule, WebSocketAdapterError } from 'nestjs-message-bus/websocket';
+import { MessageBusBridgeModule, WebSocketAdapterError } from 'nestjs-message-bus/websocket';
 import { CollectingLogger } from '../../support/bus-app.js';
 import { startBridgeApp, type BridgeApp } from './bridge-app.js';
 
 @Injectable()
-class GatewayConfig {
+class BridgeConfig {
   readonly patterns = ['Config.*'];
 }
 
-@Module({ providers: [GatewayConfig], exports: [GatewayConfig] })
+@Module({ providers: [BridgeConfig], exports: [BridgeConfig] })
 class ConfigModule {}
 
 /** Stands in for another WebSocket adapter (socket.io, say). */
@@ -26,7 +26,7 @@ class OtherAdapter extends AbstractWsAdapter {
   override async close(): Promise<void> {}
 }
 
-describe('MessageBusGatewayModule', () => {
+describe('MessageBusBridgeModule', () => {
   let bridgeApp: BridgeApp;
 
   afterEach(async () => {
@@ -34,7 +34,7 @@ describe('MessageBusGatewayModule', () => {
   });
 
   it('listens on /bus-events by default', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow: { subscribe: ['TTS.*'] } } });
+    bridgeApp = await startBridgeApp({ bridge: { allow: { subscribe: ['TTS.*'] } } });
 
     expect(bridgeApp.url).toMatch(/\/bus-events$/);
     expect(await (await bridgeApp.connect()).subscribe(['TTS.*'])).toMatchObject({ type: 'subscribed' });
@@ -42,11 +42,11 @@ describe('MessageBusGatewayModule', () => {
 
   it('takes its options from forRootAsync, the path beside the factory', async () => {
     bridgeApp = await startBridgeApp({
-      gateway: MessageBusGatewayModule.forRootAsync({
+      bridge: MessageBusBridgeModule.forRootAsync({
         path: 'from-config',
         imports: [ConfigModule],
-        inject: [GatewayConfig],
-        useFactory: (config: GatewayConfig) => ({ allow: { subscribe: config.patterns }, pingIntervalMs: false }),
+        inject: [BridgeConfig],
+        useFactory: (config: BridgeConfig) => ({ allow: { subscribe: config.patterns }, pingIntervalMs: false }),
       }),
     });
     const client = await bridgeApp.connect();
@@ -56,7 +56,7 @@ describe('MessageBusGatewayModule', () => {
   });
 
   it('pushes frames of its own to this instance’s clients, without the bus', async () => {
-    bridgeApp = await startBridgeApp({ gateway: { allow: { subscribe: ['Local.#'] }, pingIntervalMs: false } });
+    bridgeApp = await startBridgeApp({ bridge: { allow: { subscribe: ['Local.#'] }, pingIntervalMs: false } });
     const recorder = recordBus(bridgeApp.bus);
     const client = await bridgeApp.connect();
     await client.subscribe(['Local.#']);
@@ -73,16 +73,16 @@ describe('MessageBusGatewayModule', () => {
   });
 
   it('refuses invalid options at bootstrap', async () => {
-    await expect(startBridgeApp({ gateway: { allow: { subscribe: ['TTS..*'] } } })).rejects.toBeInstanceOf(InvalidPatternError);
-    await expect(startBridgeApp({ gateway: { allow: { publish: ['TTS.*'] }, maxBufferedBytes: -1 } })).rejects.toBeInstanceOf(InvalidOptionsError);
-    await expect(startBridgeApp({ gateway: {} as never })).rejects.toBeInstanceOf(InvalidOptionsError);
-    expect(() => MessageBusGatewayModule.forRoot({ path: 'has spaces', allow: {} })).toThrow(InvalidOptionsError);
+    await expect(startBridgeApp({ bridge: { allow: { subscribe: ['TTS..*'] } } })).rejects.toBeInstanceOf(InvalidPatternError);
+    await expect(startBridgeApp({ bridge: { allow: { publish: ['TTS.*'] }, maxBufferedBytes: -1 } })).rejects.toBeInstanceOf(InvalidOptionsError);
+    await expect(startBridgeApp({ bridge: {} as never })).rejects.toBeInstanceOf(InvalidOptionsError);
+    expect(() => MessageBusBridgeModule.forRoot({ path: 'has spaces', allow: {} })).toThrow(InvalidOptionsError);
   });
 
   it('fails bootstrap with WebSocketAdapterError on another WebSocket adapter', async () => {
     const logger = new CollectingLogger();
     const module = await Test.createTestingModule({
-      imports: [MessageBusModule.forRoot('memory://'), MessageBusGatewayModule.forRoot({ allow: { subscribe: ['TTS.*'] } })],
+      imports: [MessageBusModule.forRoot('memory://'), MessageBusBridgeModule.forRoot({ allow: { subscribe: ['TTS.*'] } })],
     })
       .setLogger(logger)
       .compile();
