@@ -1,4 +1,4 @@
-import type { RetryPolicy } from 'nestjs-message-bus';
+import type { BusOptions } from 'nestjs-message-bus';
 
 /** How the parent sets up a fault child (passed as JSON in FAULT_CHILD). */
 export interface FaultChildConfig {
@@ -15,7 +15,7 @@ export interface FaultChildConfig {
   /** Only the `fault.event` handler (a second group of a fan-out test, which may not own `fault.work`). */
   listenOnly?: boolean;
   /** The module's retry policy, over the suite's default (`maxAttempts`, 100 ms, factor 1). */
-  retry?: RetryPolicy;
+  retry?: BusOptions['retry'];
 }
 
 /** The payload of `fault.work` and `fault.echo`. */
