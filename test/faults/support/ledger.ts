@@ -77,7 +77,8 @@ export class Ledger {
       .flatMap((file) =>
         readFileSync(join(this.logDir, file), 'utf8')
           .split('\n')
-          .filter((line) => line.length > 0)
+          // A line still being written (a read can land between the pages of one write) comes next time.
+          .slice(0, -1)
           .map((line) => JSON.parse(line) as HandledLine),
       )
       .filter((line) => this.service === undefined || line.service === this.service);
