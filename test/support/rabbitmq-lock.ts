@@ -1,6 +1,7 @@
 import { mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { isAlive } from './process-alive.js';
 
 /**
  * One RabbitMQ user at a time on this machine: the RabbitMQ spec files (one of them restarts the
@@ -11,14 +12,6 @@ const LOCK = join(tmpdir(), 'nestjs-message-bus-rabbitmq-tests.lock');
 // A lock directory without a pid this old was left by a process that died while taking it.
 const ORPHAN_MS = 10_000;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Waits (at most `waitMs`) for the lock and takes it; `onWait` hears once who holds it. */
 export async function acquireRabbitmqLock(waitMs: number, onWait?: (holder: number) => void): Promise<void> {
@@ -32,7 +25,7 @@ export async function acquireRabbitmqLock(waitMs: number, onWait?: (holder: numb
     } catch {
       const holder = Number(await readFile(join(LOCK, 'pid'), 'utf8').catch(() => 'NaN'));
       const orphan = Number.isInteger(holder)
-        ? !alive(holder)
+        ? !isAlive(holder)
         : Date.now() - ((await stat(LOCK).catch(() => undefined))?.mtimeMs ?? Date.now()) > ORPHAN_MS;
       if (orphan) await rm(LOCK, { recursive: true, force: true });
       if (Date.now() - began > waitMs) throw new Error(`RabbitMQ lock ${LOCK} still held by pid ${holder}`);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { connect } from 'amqplib';
 import { freePort } from './brokers.js';
+import { isAlive } from './process-alive.js';
 
 const run = promisify(execFile);
 const START_TIMEOUT_MS = 90_000;
@@ -71,7 +72,7 @@ export class RabbitMqNode {
     } catch {
       return;
     }
-    while (alive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
+    while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
   }
 
   /** Stops the node for good and removes its data. */
@@ -105,11 +106,3 @@ function chownRabbit(path: string): void {
   if (uid !== undefined && gid !== undefined) chownSync(path, Number(uid), Number(gid));
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}

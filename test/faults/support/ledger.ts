@@ -3,10 +3,8 @@ import { dirname, join } from 'node:path';
 import { MessageBusError } from 'nestjs-message-bus';
 import type { HandledLine } from './fault-protocol.js';
 
-/** What one fault run measured; `lost` and `unexpected` must be 0 for it to pass. */
-export interface FaultFigures {
-  fault: string;
-  transport: string;
+/** The total-queue counts of a run; `lost` and `unexpected` must be 0 for it to pass. */
+export interface QueueCounts {
   sent: number;
   acknowledged: number;
   handled: number;
@@ -16,6 +14,12 @@ export interface FaultFigures {
   recovered: number;
   typedRejections: number;
   untypedRejections: number;
+}
+
+/** What one fault run measured. */
+export interface FaultFigures extends QueueCounts {
+  fault: string;
+  transport: string;
   deadLettered: number;
   recoverMs?: number;
   rssGrowthMb: number;

@@ -5,6 +5,7 @@ import type { Transport } from 'nestjs-message-bus/transport';
 import { AppTracker, until } from '../../support/bus-app.js';
 import { FaultChildren, type FaultChild } from '../../faults/support/fault-children.js';
 import type { FaultChildConfig } from '../../faults/support/fault-protocol.js';
+import type { QueueCounts } from '../../faults/support/ledger.js';
 import { SoakLedger, type MinuteFigures } from './soak-ledger.js';
 
 const FIGURES_FILE = 'build/soak/figures.jsonl';
@@ -33,20 +34,11 @@ export interface SoakOptions {
   killEveryMs: number;
 }
 
-export interface SoakFigures {
+export interface SoakFigures extends QueueCounts {
   transport: string;
   minutes: number;
   peakPerSecond: number;
   ratePerSecond: number;
-  sent: number;
-  acknowledged: number;
-  handled: number;
-  lost: number;
-  duplicates: number;
-  unexpected: number;
-  recovered: number;
-  typedRejections: number;
-  untypedRejections: number;
   consumerKills: number;
   brokerRestartRecoverMs?: number;
   /** Resident memory of the consumer that is never killed: first and last sample, and the slope. */
