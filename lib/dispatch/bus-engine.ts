@@ -156,6 +156,9 @@ export class BusEngine {
       onDeadLetterFailed: () => {
         this.counters.deadLetterFailures += 1;
       },
+      onStaleAck: () => {
+        this.counters.staleAcks += 1;
+      },
     });
     this.executor.start(this.settlerOn(this.connection), this.connection.idempotency);
     const consumers = new GroupConsumers(this.connection, this.dispatcher.accept, options.logger);

@@ -25,6 +25,11 @@ export interface BusStats {
   filtered: number;
   /** Redelivered messages an idempotent handler had handled already (acked without running). */
   duplicates: number;
+  /**
+   * Acks and rejects dropped because the channel the message came on had closed (RabbitMQ): the
+   * broker requeued the message, so it comes again, and an ack on the new channel would close it.
+   */
+  staleAcks: number;
   /** Messages being handled now. */
   inFlight: number;
   /** Messages waiting in this instance's queue. */
@@ -45,4 +50,5 @@ export class BusCounters {
   unrouted = 0;
   filtered = 0;
   duplicates = 0;
+  staleAcks = 0;
 }

@@ -63,6 +63,38 @@ export class RabbitMqNode {
     }
   }
 
+  /** Runs `rabbitmqctl` against this node; resolves its stdout. */
+  async ctl(...args: string[]): Promise<string> {
+    const { stdout } = await run('rabbitmqctl', ['-n', this.name, ...args], { timeout: 60_000 });
+    return stdout;
+  }
+
+  /** The pids of the client connections whose `connection_name` starts with `prefix` (the bus names its connections `<serviceName>.<instanceId>`). */
+  private async connectionPids(prefix: string): Promise<string[]> {
+    const rows = (await this.ctl('list_connections', '-q', '--no-table-headers', 'pid', 'client_properties')).split('\n');
+    // The tab formatter prints `<pid>\t[{"connection_name","…"},…]`, its pid in the form close_connection takes.
+    return rows.flatMap((row) => {
+      const match = /^(<[^>]+>)\t.*\{"connection_name","([^"]*)"\}/.exec(row);
+      return match?.[2]?.startsWith(prefix) ? [match[1] as string] : [];
+    });
+  }
+
+  /**
+   * Closes the client connections whose name starts with `prefix` from the broker's side
+   * (CONNECTION_FORCED), as an operator or a node shutting down would; resolves how many.
+   */
+  async closeConnections(prefix: string): Promise<number> {
+    const pids = await this.connectionPids(prefix);
+    for (const pid of pids) await this.ctl('close_connection', pid, 'closed by the fault suite');
+    return pids.length;
+  }
+
+  /** Consumers on each queue of the node whose name starts with `prefix`. */
+  async consumers(prefix: string): Promise<Map<string, number>> {
+    const rows = JSON.parse(await this.ctl('list_queues', '--formatter=json', '-q', 'name', 'consumers')) as { name: string; consumers: number }[];
+    return new Map(rows.filter((row) => row.name.startsWith(prefix)).map((row) => [row.name, row.consumers]));
+  }
+
   /** A crash: kill -9 of the node's Erlang VM; resolves once it is gone. */
   async kill(): Promise<void> {
     const pid = this.pid();

@@ -70,6 +70,7 @@ export class AmqpConnection implements TransportConnection {
       }),
       prefetch: options.prefetch ?? Math.min(65_535, Math.max(200, context.concurrency * 2)),
       logger: context.logger,
+      staleAck: () => context.onStaleAck(),
       track: (change) => this.track(change),
       requeue: (group, envelope) => this.schedule(group, envelope, 0),
       reply: (address, reply) => this.reply(address, reply),

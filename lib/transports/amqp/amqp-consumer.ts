@@ -24,6 +24,8 @@ export interface ConsumerDeps {
   transportLetters: DeadLetterWriter;
   prefetch: number;
   logger: BusLogger;
+  /** Counts an ack or reject dropped because its delivery's channel is gone. */
+  staleAck(): void;
   /** Makes the next publishes of this connection wait for a binding change to be in place. */
   track(change: Promise<unknown>): void;
   /** Publishes a message to the tail of a group's queue and resolves once the broker confirmed it. */
@@ -173,9 +175,14 @@ export class AmqpConsumer implements Consumer {
 
   /** @internal Acks, requeues or rejects a delivery on the channel it came from. */
   settle(delivery: AmqpDelivery, outcome: 'ack' | 'requeue' | 'reject'): void {
-    // A delivery of a channel that is gone was requeued by the broker: nothing to settle here.
-    if (delivery.settled || delivery.channel !== this.channel) return;
+    if (delivery.settled) return;
     delivery.settled = true;
+    // A delivery of a channel that is gone was requeued by the broker: acking its tag on the new
+    // channel would close that one (PRECONDITION_FAILED - unknown delivery tag).
+    if (delivery.channel !== this.channel) {
+      this.deps.staleAck();
+      return;
+    }
     this.unsettled.delete(delivery.message.fields.deliveryTag);
     if (outcome === 'ack') {
       this.ackable.push(delivery.message);

@@ -101,6 +101,8 @@ export interface TransportContext {
   onDeadLettered(letter: DeadLetter): void;
   /** Called when a dead letter the transport made could not be stored (the message was left to the broker). */
   onDeadLetterFailed(letter: DeadLetter, error: Error): void;
+  /** Called when an ack or reject is dropped because the delivery's channel is gone (the broker redelivers it). */
+  onStaleAck(): void;
 }
 
 /**
