@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { expect } from 'vitest';
 import { EventHandler, type DeadLetter, type DeadLetterReason, type Envelope, type MessageContext } from 'nestjs-message-bus';
+import { MAX_RAW_BYTES } from '../../lib/messages/inbound.js';
 import { until, type BusApp } from './bus-app.js';
 
 /**
@@ -14,6 +15,9 @@ export type HostileOutcome = { handled: true } | { reason: DeadLetterReason; pro
 
 /** A payload the test handler throws on: with `maxAttempts` 1 it must end `ATTEMPTS_EXHAUSTED`. */
 const FAIL_MARKER = 'please-fail';
+/** A payload the test handler makes circular before it throws: its dead letter cannot encode it again. */
+const ENTANGLE_MARKER = 'please-entangle';
+const ENTANGLED_PAYLOAD = `{"${ENTANGLE_MARKER}":true,"n":7}`;
 
 /** Keys a frame tries to smuggle into prototypes or past the reserved-header rule (`x-bus-handler` limits a message to one handler). */
 const SMUGGLED = { header: 'x-bus-handler', flag: 'isAdmin' } as const;
@@ -53,6 +57,8 @@ export interface NatsForm {
 export interface HostileFrame {
   name: string;
   outcome: HostileOutcome;
+  /** The payload its dead letter must keep, when it is not the raw bytes cut to a cap. */
+  letterPayload?: unknown;
   redis?: RedisForm;
   amqp?: AmqpForm;
   nats?: NatsForm;
@@ -94,6 +100,15 @@ export const hostileFrames: HostileFrame[] = [
     redis: (topic) => ['topic', topic, 'payload', failingAtDepth(64), 'maxAttempts', '1'],
     amqp: amqpBody(failingAtDepth(64), { 'x-bus-max-attempts': 1 }),
     nats: natsBody(failingAtDepth(64), { 'x-bus-max-attempts': '1' }),
+  },
+  // Its letter cannot encode the payload again (a cycle): it is stored with the bytes the message came with.
+  {
+    name: 'payload the handler makes circular, handler fails',
+    outcome: { reason: 'ATTEMPTS_EXHAUSTED' },
+    letterPayload: JSON.parse(ENTANGLED_PAYLOAD),
+    redis: (topic) => ['topic', topic, 'payload', ENTANGLED_PAYLOAD, 'maxAttempts', '1'],
+    amqp: amqpBody(ENTANGLED_PAYLOAD, { 'x-bus-max-attempts': 1 }),
+    nats: natsBody(ENTANGLED_PAYLOAD, { 'x-bus-max-attempts': '1' }),
   },
   // The NATS server's max_payload (1 MiB by default) refuses this before the bus sees it.
   {
@@ -242,6 +257,10 @@ export class HostileTarget {
   @EventHandler('hostile.#')
   on(payload: unknown, context: MessageContext) {
     this.seen.push(context.envelope);
+    if (typeof payload === 'object' && payload !== null && ENTANGLE_MARKER in payload) {
+      Object.assign(payload, { self: payload });
+      throw new Error('the handler entangled this payload');
+    }
     if (JSON.stringify(payload).includes(FAIL_MARKER)) throw new Error('the handler refuses this payload');
   }
 }
@@ -278,11 +297,13 @@ export async function settleHostileFrames<F extends HostileFrame>({ app, frames,
     const frame = byId.get(envelope.id) as F;
     if ('handled' in frame.outcome) actual[frame.name] = 'handled';
   }
-  for (const letter of await app.bus.deadLetters.list({ limit: 100 })) {
+  const letters = await app.bus.deadLetters.list({ limit: 100 });
+  for (const letter of letters) {
     const frame = byId.get(frameIdOf(letter)) as F;
     actual[frame.name] = letterOutcome(frame, letter);
   }
   expect(actual).toEqual(expectedOutcomes(frames));
+  expectLetterPayloads(frames, letters, (letter) => byId.get(frameIdOf(letter)) as F);
   expect(app.bus.getStats()).toMatchObject({ deadLettered: letterCount, deadLetterFailures: 0 });
 
   // Header maps have no prototype to inherit from; reserved headers never reach a handler.
@@ -299,6 +320,39 @@ export async function settleHostileFrames<F extends HostileFrame>({ app, frames,
 
   // Ids and topics are quoted cut short: no log line echoes a 60 kB field.
   expect(Math.max(...app.logger.lines.map((line) => line.length))).toBeLessThan(2_000);
+}
+
+/**
+ * A letter of an undecodable message keeps the raw bytes it came with (Redis: the entry's fields
+ * as text), none above the cap, the 2 MiB payload cut to exactly the cap; a frame's own
+ * `letterPayload` is what its letter must hold instead.
+ */
+function expectLetterPayloads<F extends HostileFrame>(frames: F[], letters: DeadLetter[], frameOf: (letter: DeadLetter) => F): void {
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const letter of letters) {
+    const frame = frameOf(letter);
+    if (frame.letterPayload !== undefined) actual[frame.name] = letter.envelope.payload;
+    else if (letter.reason === 'UNDECODABLE') actual[frame.name] = rawSize(letter.envelope.payload);
+  }
+  for (const frame of frames) {
+    if (frame.letterPayload !== undefined) expected[frame.name] = frame.letterPayload;
+    else if (!('handled' in frame.outcome) && frame.outcome.reason === 'UNDECODABLE') {
+      expected[frame.name] = frame.name === 'payload of 2 MiB' ? MAX_RAW_BYTES : expect.any(Number);
+    }
+  }
+  expect(actual).toEqual(expected);
+  expect(Math.max(...Object.values(actual).filter((size): size is number => typeof size === 'number'))).toBeLessThanOrEqual(MAX_RAW_BYTES);
+}
+
+/**
+ * Bytes of a raw body, or of the longest raw field of a Redis entry; a body the dead-letter queue
+ * decodes when listed (`1` of a message with a wrong header) counts as its JSON.
+ */
+function rawSize(payload: unknown): number {
+  if (Buffer.isBuffer(payload)) return payload.length;
+  if (typeof payload !== 'object' || payload === null) return Buffer.byteLength(JSON.stringify(payload) ?? '');
+  return Math.max(0, ...Object.values(payload).map((value) => Buffer.byteLength(String(value))));
 }
 
 /** The own property names of `Object.prototype`, to show that no frame added any. */
