@@ -59,6 +59,8 @@ export interface HostileFrame {
   outcome: HostileOutcome;
   /** The payload its dead letter must keep, when it is not the raw bytes cut to a cap. */
   letterPayload?: unknown;
+  /** The headers its handler must see, all of them. */
+  seenHeaders?: Record<string, string>;
   redis?: RedisForm;
   amqp?: AmqpForm;
   nats?: NatsForm;
@@ -186,6 +188,7 @@ export const hostileFrames: HostileFrame[] = [
   {
     name: 'headers smuggling a reserved header through __proto__',
     outcome: { handled: true },
+    seenHeaders: { tenant: 't1' },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', SMUGGLING_HEADERS],
     amqp: amqpBody('1', JSON.parse(SMUGGLING_HEADERS) as Record<string, unknown>),
     // NATS headers are text, with no nesting to hide a header in: `__proto__` and `constructor`
@@ -207,6 +210,7 @@ export const hostileFrames: HostileFrame[] = [
   {
     name: 'reserved header as text, dropped',
     outcome: { handled: true },
+    seenHeaders: { tenant: 't2', count: '3' },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', JSON.stringify(DROPPED_HEADERS)],
     amqp: amqpBody('1', DROPPED_HEADERS),
     nats: natsBody('1', { 'x-bus-stream': 'elsewhere', 'x-bus-unknown': '7', tenant: 't2', count: '3' }),
@@ -220,9 +224,44 @@ export const hostileFrames: HostileFrame[] = [
   },
 ];
 
+/** The limits {@link limitFrames} are sent under: the depth raised above its default, the size lowered. */
+export const APP_LIMITS = { maxPayloadDepth: 100, maxPayloadBytes: 4096 } as const;
+
+/** Frames at and just past {@link APP_LIMITS}: the limits an app sets are those its consumers check. */
+export const limitFrames: HostileFrame[] = [
+  {
+    name: 'payload nested 100 arrays deep, at the raised depth',
+    outcome: { handled: true },
+    redis: (topic) => ['topic', topic, 'payload', nestedArrays(100)],
+    amqp: amqpBody(nestedArrays(100)),
+    nats: natsBody(nestedArrays(100)),
+  },
+  {
+    name: 'payload nested 101 arrays deep',
+    outcome: undecodable(/nested deeper than maxPayloadDepth \(100\)/),
+    redis: (topic) => ['topic', topic, 'payload', nestedArrays(101)],
+    amqp: amqpBody(nestedArrays(101)),
+    nats: natsBody(nestedArrays(101)),
+  },
+  {
+    name: 'payload of 4,000 bytes, under the lowered size',
+    outcome: { handled: true },
+    redis: (topic) => ['topic', topic, 'payload', big(4000)],
+    amqp: amqpBody(big(4000)),
+    nats: natsBody(big(4000)),
+  },
+  {
+    name: 'payload of 5,000 bytes',
+    outcome: undecodable(/maxPayloadBytes \(4096\)/),
+    redis: (topic) => ['topic', topic, 'payload', big(5000)],
+    amqp: amqpBody(big(5000)),
+    nats: natsBody(big(5000)),
+  },
+];
+
 /** The frames a broker can carry, each with its form for that broker. */
-export function framesOf<B extends 'redis' | 'amqp' | 'nats'>(broker: B): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
-  return hostileFrames.filter((frame): frame is HostileFrame & Required<Pick<HostileFrame, B>> => frame[broker] !== undefined);
+export function framesOf<B extends 'redis' | 'amqp' | 'nats'>(broker: B, frames = hostileFrames): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
+  return frames.filter((frame): frame is HostileFrame & Required<Pick<HostileFrame, B>> => frame[broker] !== undefined);
 }
 
 /** An outcome as text, for one readable comparison of the whole table. */
@@ -250,7 +289,7 @@ export const FAIL_PAYLOAD = `{"${FAIL_MARKER}":true}`;
 /** The topic every frame is sent to (or claims); {@link HostileTarget} handles `hostile.#`. */
 export const HOSTILE_TOPIC = 'hostile.frame';
 
-/** The handler of the hostile specs: keeps what it saw, throws on the fail marker. */
+/** The handler of the hostile specs: keeps what it saw, throws on the fail marker (first making an entangle-marked payload circular). */
 @Injectable()
 export class HostileTarget {
   readonly seen: Envelope[] = [];
@@ -313,8 +352,14 @@ export async function settleHostileFrames<F extends HostileFrame>({ app, frames,
     expect((envelope.headers as Record<string, unknown>)[SMUGGLED.header]).toBeUndefined();
     expect((envelope.payload as Record<string, unknown> | number)[SMUGGLED.flag as never]).toBeUndefined();
   }
-  expect(target.seen.find((envelope) => envelope.headers.tenant === 't1')?.headers).toEqual({ tenant: 't1' });
-  expect(target.seen.find((envelope) => envelope.headers.tenant === 't2')?.headers).toEqual({ tenant: 't2', count: '3' });
+  // A frame's handler saw its headers, all of them.
+  const headersSeen: Record<string, Record<string, string>> = {};
+  for (const envelope of target.seen) {
+    const frame = byId.get(envelope.id) as F;
+    if (frame.seenHeaders !== undefined) headersSeen[frame.name] = { ...envelope.headers };
+  }
+  const withHeaders = frames.filter((frame) => frame.seenHeaders !== undefined);
+  expect(headersSeen).toEqual(Object.fromEntries(withHeaders.map((frame) => [frame.name, frame.seenHeaders])));
   expect(prototypeSnapshot()).toEqual(before);
   expect(({} as Record<string, unknown>)[SMUGGLED.flag]).toBeUndefined();
 
