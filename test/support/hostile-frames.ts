@@ -79,23 +79,19 @@ const natsBody = (body: string | Buffer, headers?: Record<string, string>): Nats
   body: Buffer.isBuffer(body) ? body : Buffer.from(body),
   ...(headers === undefined ? {} : { headers }),
 });
+/** A frame whose one oddity is its payload, written alike to every broker. */
+const payloadFrame = (name: string, outcome: HostileOutcome, payload: string): HostileFrame => ({
+  name,
+  outcome,
+  redis: (topic) => ['topic', topic, 'payload', payload],
+  amqp: amqpBody(payload),
+  nats: natsBody(payload),
+});
 
 /** Every hostile frame, for the Redis (raw ioredis XADD), RabbitMQ (raw amqplib publish) and NATS (raw JetStream publish) specs. */
 export const hostileFrames: HostileFrame[] = [
-  {
-    name: 'payload nested 100,000 arrays deep',
-    outcome: undecodable(/maxPayloadDepth/),
-    redis: (topic) => ['topic', topic, 'payload', nestedArrays(100_000)],
-    amqp: amqpBody(nestedArrays(100_000)),
-    nats: natsBody(nestedArrays(100_000)),
-  },
-  {
-    name: 'payload nested 5,000 objects deep',
-    outcome: undecodable(/maxPayloadDepth/),
-    redis: (topic) => ['topic', topic, 'payload', nestedObjects(5_000)],
-    amqp: amqpBody(nestedObjects(5_000)),
-    nats: natsBody(nestedObjects(5_000)),
-  },
+  payloadFrame('payload nested 100,000 arrays deep', undecodable(/maxPayloadDepth/), nestedArrays(100_000)),
+  payloadFrame('payload nested 5,000 objects deep', undecodable(/maxPayloadDepth/), nestedObjects(5_000)),
   {
     name: 'payload at the depth limit, handler fails',
     outcome: { reason: 'ATTEMPTS_EXHAUSTED' },
@@ -215,13 +211,7 @@ export const hostileFrames: HostileFrame[] = [
     amqp: amqpBody('1', DROPPED_HEADERS),
     nats: natsBody('1', { 'x-bus-stream': 'elsewhere', 'x-bus-unknown': '7', tenant: 't2', count: '3' }),
   },
-  {
-    name: 'payload with __proto__ and constructor keys',
-    outcome: { handled: true },
-    redis: (topic) => ['topic', topic, 'payload', PROTO_PAYLOAD],
-    amqp: amqpBody(PROTO_PAYLOAD),
-    nats: natsBody(PROTO_PAYLOAD),
-  },
+  payloadFrame('payload with __proto__ and constructor keys', { handled: true }, PROTO_PAYLOAD),
 ];
 
 /** The limits {@link limitFrames} are sent under: the depth raised above its default, the size lowered. */
@@ -229,34 +219,10 @@ export const APP_LIMITS = { maxPayloadDepth: 100, maxPayloadBytes: 4096 } as con
 
 /** Frames at and just past {@link APP_LIMITS}: the limits an app sets are those its consumers check. */
 export const limitFrames: HostileFrame[] = [
-  {
-    name: 'payload nested 100 arrays deep, at the raised depth',
-    outcome: { handled: true },
-    redis: (topic) => ['topic', topic, 'payload', nestedArrays(100)],
-    amqp: amqpBody(nestedArrays(100)),
-    nats: natsBody(nestedArrays(100)),
-  },
-  {
-    name: 'payload nested 101 arrays deep',
-    outcome: undecodable(/nested deeper than maxPayloadDepth \(100\)/),
-    redis: (topic) => ['topic', topic, 'payload', nestedArrays(101)],
-    amqp: amqpBody(nestedArrays(101)),
-    nats: natsBody(nestedArrays(101)),
-  },
-  {
-    name: 'payload of 4,000 bytes, under the lowered size',
-    outcome: { handled: true },
-    redis: (topic) => ['topic', topic, 'payload', big(4000)],
-    amqp: amqpBody(big(4000)),
-    nats: natsBody(big(4000)),
-  },
-  {
-    name: 'payload of 5,000 bytes',
-    outcome: undecodable(/maxPayloadBytes \(4096\)/),
-    redis: (topic) => ['topic', topic, 'payload', big(5000)],
-    amqp: amqpBody(big(5000)),
-    nats: natsBody(big(5000)),
-  },
+  payloadFrame('payload nested 100 arrays deep, at the raised depth', { handled: true }, nestedArrays(100)),
+  payloadFrame('payload nested 101 arrays deep', undecodable(/nested deeper than maxPayloadDepth \(100\)/), nestedArrays(101)),
+  payloadFrame('payload of 4,000 bytes, under the lowered size', { handled: true }, big(4000)),
+  payloadFrame('payload of 5,000 bytes', undecodable(/maxPayloadBytes \(4096\)/), big(5000)),
 ];
 
 /** The frames a broker can carry, each with its form for that broker. */
