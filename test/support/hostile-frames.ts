@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Options } from 'amqplib';
 import { expect } from 'vitest';
 import { EventHandler, type DeadLetter, type DeadLetterReason, type Envelope, type MessageContext } from 'nestjs-message-bus';
+import { MAX_RAW_BYTES } from '../../lib/messages/inbound.js';
 import { until, type BusApp } from './bus-app.js';
 
 /**
@@ -14,6 +15,9 @@ export type HostileOutcome = { handled: true } | { reason: DeadLetterReason; pro
 
 /** A payload the test handler throws on: with `maxAttempts` 1 it must end `ATTEMPTS_EXHAUSTED`. */
 const FAIL_MARKER = 'please-fail';
+/** A payload the test handler makes circular before it throws: its dead letter cannot encode it again. */
+const ENTANGLE_MARKER = 'please-entangle';
+const ENTANGLED_PAYLOAD = `{"${ENTANGLE_MARKER}":true,"n":7}`;
 
 /** Keys a frame tries to smuggle into prototypes or past the reserved-header rule (`x-bus-handler` limits a message to one handler). */
 const SMUGGLED = { header: 'x-bus-handler', flag: 'isAdmin' } as const;
@@ -53,6 +57,10 @@ export interface NatsForm {
 export interface HostileFrame {
   name: string;
   outcome: HostileOutcome;
+  /** The payload its dead letter must keep, when it is not the raw bytes cut to a cap. */
+  letterPayload?: unknown;
+  /** The headers its handler must see, all of them. */
+  seenHeaders?: Record<string, string>;
   redis?: RedisForm;
   amqp?: AmqpForm;
   nats?: NatsForm;
@@ -71,29 +79,34 @@ const natsBody = (body: string | Buffer, headers?: Record<string, string>): Nats
   body: Buffer.isBuffer(body) ? body : Buffer.from(body),
   ...(headers === undefined ? {} : { headers }),
 });
+/** A frame whose one oddity is its payload, written alike to every broker. */
+const payloadFrame = (name: string, outcome: HostileOutcome, payload: string): HostileFrame => ({
+  name,
+  outcome,
+  redis: (topic) => ['topic', topic, 'payload', payload],
+  amqp: amqpBody(payload),
+  nats: natsBody(payload),
+});
 
 /** Every hostile frame, for the Redis (raw ioredis XADD), RabbitMQ (raw amqplib publish) and NATS (raw JetStream publish) specs. */
 export const hostileFrames: HostileFrame[] = [
-  {
-    name: 'payload nested 100,000 arrays deep',
-    outcome: undecodable(/maxPayloadDepth/),
-    redis: (topic) => ['topic', topic, 'payload', nestedArrays(100_000)],
-    amqp: amqpBody(nestedArrays(100_000)),
-    nats: natsBody(nestedArrays(100_000)),
-  },
-  {
-    name: 'payload nested 5,000 objects deep',
-    outcome: undecodable(/maxPayloadDepth/),
-    redis: (topic) => ['topic', topic, 'payload', nestedObjects(5_000)],
-    amqp: amqpBody(nestedObjects(5_000)),
-    nats: natsBody(nestedObjects(5_000)),
-  },
+  payloadFrame('payload nested 100,000 arrays deep', undecodable(/maxPayloadDepth/), nestedArrays(100_000)),
+  payloadFrame('payload nested 5,000 objects deep', undecodable(/maxPayloadDepth/), nestedObjects(5_000)),
   {
     name: 'payload at the depth limit, handler fails',
     outcome: { reason: 'ATTEMPTS_EXHAUSTED' },
     redis: (topic) => ['topic', topic, 'payload', failingAtDepth(64), 'maxAttempts', '1'],
     amqp: amqpBody(failingAtDepth(64), { 'x-bus-max-attempts': 1 }),
     nats: natsBody(failingAtDepth(64), { 'x-bus-max-attempts': '1' }),
+  },
+  // Its letter cannot encode the payload again (a cycle): it is stored with the bytes the message came with.
+  {
+    name: 'payload the handler makes circular, handler fails',
+    outcome: { reason: 'ATTEMPTS_EXHAUSTED' },
+    letterPayload: JSON.parse(ENTANGLED_PAYLOAD),
+    redis: (topic) => ['topic', topic, 'payload', ENTANGLED_PAYLOAD, 'maxAttempts', '1'],
+    amqp: amqpBody(ENTANGLED_PAYLOAD, { 'x-bus-max-attempts': 1 }),
+    nats: natsBody(ENTANGLED_PAYLOAD, { 'x-bus-max-attempts': '1' }),
   },
   // The NATS server's max_payload (1 MiB by default) refuses this before the bus sees it.
   {
@@ -171,6 +184,7 @@ export const hostileFrames: HostileFrame[] = [
   {
     name: 'headers smuggling a reserved header through __proto__',
     outcome: { handled: true },
+    seenHeaders: { tenant: 't1' },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', SMUGGLING_HEADERS],
     amqp: amqpBody('1', JSON.parse(SMUGGLING_HEADERS) as Record<string, unknown>),
     // NATS headers are text, with no nesting to hide a header in: `__proto__` and `constructor`
@@ -192,22 +206,28 @@ export const hostileFrames: HostileFrame[] = [
   {
     name: 'reserved header as text, dropped',
     outcome: { handled: true },
+    seenHeaders: { tenant: 't2', count: '3' },
     redis: (topic) => ['topic', topic, 'payload', '1', 'headers', JSON.stringify(DROPPED_HEADERS)],
     amqp: amqpBody('1', DROPPED_HEADERS),
     nats: natsBody('1', { 'x-bus-stream': 'elsewhere', 'x-bus-unknown': '7', tenant: 't2', count: '3' }),
   },
-  {
-    name: 'payload with __proto__ and constructor keys',
-    outcome: { handled: true },
-    redis: (topic) => ['topic', topic, 'payload', PROTO_PAYLOAD],
-    amqp: amqpBody(PROTO_PAYLOAD),
-    nats: natsBody(PROTO_PAYLOAD),
-  },
+  payloadFrame('payload with __proto__ and constructor keys', { handled: true }, PROTO_PAYLOAD),
+];
+
+/** The limits {@link limitFrames} are sent under: the depth raised above its default, the size lowered. */
+export const APP_LIMITS = { maxPayloadDepth: 100, maxPayloadBytes: 4096 } as const;
+
+/** Frames at and just past {@link APP_LIMITS}: the limits an app sets are those its consumers check. */
+export const limitFrames: HostileFrame[] = [
+  payloadFrame('payload nested 100 arrays deep, at the raised depth', { handled: true }, nestedArrays(100)),
+  payloadFrame('payload nested 101 arrays deep', undecodable(/nested deeper than maxPayloadDepth \(100\)/), nestedArrays(101)),
+  payloadFrame('payload of 4,000 bytes, under the lowered size', { handled: true }, big(4000)),
+  payloadFrame('payload of 5,000 bytes', undecodable(/maxPayloadBytes \(4096\)/), big(5000)),
 ];
 
 /** The frames a broker can carry, each with its form for that broker. */
-export function framesOf<B extends 'redis' | 'amqp' | 'nats'>(broker: B): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
-  return hostileFrames.filter((frame): frame is HostileFrame & Required<Pick<HostileFrame, B>> => frame[broker] !== undefined);
+export function framesOf<B extends 'redis' | 'amqp' | 'nats'>(broker: B, frames = hostileFrames): (HostileFrame & Required<Pick<HostileFrame, B>>)[] {
+  return frames.filter((frame): frame is HostileFrame & Required<Pick<HostileFrame, B>> => frame[broker] !== undefined);
 }
 
 /** An outcome as text, for one readable comparison of the whole table. */
@@ -235,13 +255,17 @@ export const FAIL_PAYLOAD = `{"${FAIL_MARKER}":true}`;
 /** The topic every frame is sent to (or claims); {@link HostileTarget} handles `hostile.#`. */
 export const HOSTILE_TOPIC = 'hostile.frame';
 
-/** The handler of the hostile specs: keeps what it saw, throws on the fail marker. */
+/** The handler of the hostile specs: keeps what it saw, throws on the fail marker (first making an entangle-marked payload circular). */
 @Injectable()
 export class HostileTarget {
   readonly seen: Envelope[] = [];
   @EventHandler('hostile.#')
   on(payload: unknown, context: MessageContext) {
     this.seen.push(context.envelope);
+    if (typeof payload === 'object' && payload !== null && ENTANGLE_MARKER in payload) {
+      Object.assign(payload, { self: payload });
+      throw new Error('the handler entangled this payload');
+    }
     if (JSON.stringify(payload).includes(FAIL_MARKER)) throw new Error('the handler refuses this payload');
   }
 }
@@ -278,11 +302,13 @@ export async function settleHostileFrames<F extends HostileFrame>({ app, frames,
     const frame = byId.get(envelope.id) as F;
     if ('handled' in frame.outcome) actual[frame.name] = 'handled';
   }
-  for (const letter of await app.bus.deadLetters.list({ limit: 100 })) {
+  const letters = await app.bus.deadLetters.list({ limit: 100 });
+  for (const letter of letters) {
     const frame = byId.get(frameIdOf(letter)) as F;
     actual[frame.name] = letterOutcome(frame, letter);
   }
   expect(actual).toEqual(expectedOutcomes(frames));
+  expectLetterPayloads(frames, letters, (letter) => byId.get(frameIdOf(letter)) as F);
   expect(app.bus.getStats()).toMatchObject({ deadLettered: letterCount, deadLetterFailures: 0 });
 
   // Header maps have no prototype to inherit from; reserved headers never reach a handler.
@@ -292,13 +318,52 @@ export async function settleHostileFrames<F extends HostileFrame>({ app, frames,
     expect((envelope.headers as Record<string, unknown>)[SMUGGLED.header]).toBeUndefined();
     expect((envelope.payload as Record<string, unknown> | number)[SMUGGLED.flag as never]).toBeUndefined();
   }
-  expect(target.seen.find((envelope) => envelope.headers.tenant === 't1')?.headers).toEqual({ tenant: 't1' });
-  expect(target.seen.find((envelope) => envelope.headers.tenant === 't2')?.headers).toEqual({ tenant: 't2', count: '3' });
+  // A frame's handler saw its headers, all of them.
+  const headersSeen: Record<string, Record<string, string>> = {};
+  for (const envelope of target.seen) {
+    const frame = byId.get(envelope.id) as F;
+    if (frame.seenHeaders !== undefined) headersSeen[frame.name] = { ...envelope.headers };
+  }
+  const withHeaders = frames.filter((frame) => frame.seenHeaders !== undefined);
+  expect(headersSeen).toEqual(Object.fromEntries(withHeaders.map((frame) => [frame.name, frame.seenHeaders])));
   expect(prototypeSnapshot()).toEqual(before);
   expect(({} as Record<string, unknown>)[SMUGGLED.flag]).toBeUndefined();
 
   // Ids and topics are quoted cut short: no log line echoes a 60 kB field.
   expect(Math.max(...app.logger.lines.map((line) => line.length))).toBeLessThan(2_000);
+}
+
+/**
+ * A letter of an undecodable message keeps the raw bytes it came with (Redis: the entry's fields
+ * as text), none above the cap, the 2 MiB payload cut to exactly the cap; a frame's own
+ * `letterPayload` is what its letter must hold instead.
+ */
+function expectLetterPayloads<F extends HostileFrame>(frames: F[], letters: DeadLetter[], frameOf: (letter: DeadLetter) => F): void {
+  const expected: Record<string, unknown> = {};
+  const actual: Record<string, unknown> = {};
+  for (const letter of letters) {
+    const frame = frameOf(letter);
+    if (frame.letterPayload !== undefined) actual[frame.name] = letter.envelope.payload;
+    else if (letter.reason === 'UNDECODABLE') actual[frame.name] = rawSize(letter.envelope.payload);
+  }
+  for (const frame of frames) {
+    if (frame.letterPayload !== undefined) expected[frame.name] = frame.letterPayload;
+    else if (!('handled' in frame.outcome) && frame.outcome.reason === 'UNDECODABLE') {
+      expected[frame.name] = frame.name === 'payload of 2 MiB' ? MAX_RAW_BYTES : expect.any(Number);
+    }
+  }
+  expect(actual).toEqual(expected);
+  expect(Math.max(...Object.values(actual).filter((size): size is number => typeof size === 'number'))).toBeLessThanOrEqual(MAX_RAW_BYTES);
+}
+
+/**
+ * Bytes of a raw body, or of the longest raw field of a Redis entry; a body the dead-letter queue
+ * decodes when listed (`1` of a message with a wrong header) counts as its JSON.
+ */
+function rawSize(payload: unknown): number {
+  if (Buffer.isBuffer(payload)) return payload.length;
+  if (typeof payload !== 'object' || payload === null) return Buffer.byteLength(JSON.stringify(payload) ?? '');
+  return Math.max(0, ...Object.values(payload).map((value) => Buffer.byteLength(String(value))));
 }
 
 /** The own property names of `Object.prototype`, to show that no frame added any. */

@@ -1,6 +1,7 @@
 // The package as a new Nest user gets it (issue 13): packs it, generates applications from the
 // installed @nestjs/schematics templates (offline), installs the tarball into them, adds a
-// handler and a spec using nestjs-message-bus/testing, and runs each template's own commands:
+// handler, a MessageBusClient from ClientsModule.register and a spec using
+// nestjs-message-bus/testing, and runs each template's own commands:
 //   cjs  on Node 24: `npm run build`, `npm test` (Jest 30 + ts-jest)
 //   cjs  on Node 20 with the Jest recipe of docs/guide/commonjs-and-jest.md: `npm test`
 //   esm  on Node 20: `npm run build`, `npm test` (vitest)
@@ -98,11 +99,15 @@ async function generate(type) {
   return join(work, name);
 }
 
-/** The package (and, for the CJS app, the Jest recipe's Babel packages) as dependencies of the app. */
+/**
+ * The package and @nestjs/microservices (its optional peer, for the app's `ClientsModule.register`)
+ * as dependencies of the app; for the CJS app also the Jest recipe's Babel packages.
+ */
 function addDependencies(app, devDependencies = {}) {
   const file = join(app, 'package.json');
   const manifest = JSON.parse(readFileSync(file, 'utf8'));
   manifest.dependencies['nestjs-message-bus'] = `file:${tarball}`;
+  manifest.dependencies['@nestjs/microservices'] = pkg.peerDependencies['@nestjs/microservices'];
   Object.assign(manifest.devDependencies, devDependencies);
   writeFileSync(file, JSON.stringify(manifest, null, 2));
 }

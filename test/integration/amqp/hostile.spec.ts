@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AmqpTransport } from 'nestjs-message-bus/amqp';
 import { AMQP_URL, brokerAvailable } from '../../support/brokers.js';
-import { framesOf, HOSTILE_TOPIC, HostileTarget, settleHostileFrames } from '../../support/hostile-frames.js';
+import { APP_LIMITS, framesOf, HOSTILE_TOPIC, HostileTarget, limitFrames, settleHostileFrames } from '../../support/hostile-frames.js';
 import { useAmqpFixture } from './support/amqp-fixture.js';
 import { rabbitmqctl } from './support/broker.js';
 
@@ -22,13 +22,15 @@ async function queueDepth(queue: string): Promise<{ ready: number; unacked: numb
 describe.runIf(available)('RabbitMQ: hostile messages published with amqplib', () => {
   const fixture = useAmqpFixture('hostile');
 
-  it('settles every message once: handled and acked, or dead-lettered with its reason; nothing stays unacked', async () => {
+  /** Publishes each frame to the exchange of a bus with these limits, then holds every message to its outcome. */
+  const settle = async (frames: ReturnType<typeof framesOf<'amqp'>>, limits: Partial<typeof APP_LIMITS> = {}) => {
     const { exchange, plain } = fixture;
-    const app = await fixture.apps.start({ transport: new AmqpTransport({ url: AMQP_URL, exchange }), providers: [HostileTarget], options: { serviceName: 'hostile' } });
+    const transport = new AmqpTransport({ url: AMQP_URL, exchange, maxPayloadDepth: limits.maxPayloadDepth });
+    const app = await fixture.apps.start({ transport, providers: [HostileTarget], options: { serviceName: 'hostile', maxPayloadBytes: limits.maxPayloadBytes } });
     let sequence = 0;
     await settleHostileFrames({
       app,
-      frames: framesOf('amqp'),
+      frames,
       send: async (frame) => {
         const messageId = `hostile-${++sequence}`;
         expect(await plain.publish(exchange, HOSTILE_TOPIC, frame.amqp.content, { ...frame.amqp.options, messageId })).toBe(true);
@@ -41,5 +43,10 @@ describe.runIf(available)('RabbitMQ: hostile messages published with amqplib', (
     expect(await queueDepth(queue)).toEqual({ ready: 0, unacked: 0 });
     await app.close();
     expect((await plain.channel.checkQueue(queue)).messageCount).toBe(0);
-  });
+  };
+
+  it('settles every message once: handled and acked, or dead-lettered with its reason; nothing stays unacked', () => settle(framesOf('amqp')));
+
+  it('checks the depth and size an app sets (maxPayloadDepth raised, maxPayloadBytes lowered) on consume', () =>
+    settle(framesOf('amqp', limitFrames), APP_LIMITS));
 });

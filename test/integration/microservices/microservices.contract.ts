@@ -3,7 +3,7 @@ import { ClientsModule } from '@nestjs/microservices';
 import request from 'supertest';
 import { firstValueFrom, lastValueFrom } from 'rxjs';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Transport } from 'nestjs-message-bus';
+import { BusClosedError, type Transport } from 'nestjs-message-bus';
 import { MessageBusClient, RpcRequestError } from 'nestjs-message-bus/microservices';
 import { until } from '../../support/bus-app.js';
 import { MATH_CLIENT, startMathApp, type MathApp } from './support/math-app.js';
@@ -179,6 +179,22 @@ export function microservicesContract(name: string, newBroker: () => Broker): vo
       expect(typeof server.unwrap<{ publish: unknown }>().publish).toBe('function');
       await server.close();
       expect(statuses).toEqual(['connected', 'disconnected']);
+    });
+
+    it('reports a client\'s status through status and on(), and unwraps it to the transport connection', async () => {
+      const caller = client(newBroker()());
+      const statuses: string[] = [];
+      const heard: string[] = [];
+      caller.status.subscribe((status) => statuses.push(status));
+      caller.on('connected', () => heard.push('connected'));
+      caller.on('disconnected', () => heard.push('disconnected'));
+      expect(() => caller.unwrap()).toThrow(BusClosedError);
+      await caller.connect();
+      expect(typeof caller.unwrap<{ publish: unknown }>().publish).toBe('function');
+      await caller.close();
+      expect(statuses).toEqual(['connected', 'disconnected']);
+      expect(heard).toEqual(['connected', 'disconnected']);
+      expect(() => caller.unwrap()).toThrow(BusClosedError);
     });
 
     it('drains on close(): a handler in flight finishes and its answer arrives', async () => {

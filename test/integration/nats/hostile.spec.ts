@@ -4,7 +4,7 @@ import { describe, it } from 'vitest';
 import { NatsTransport } from 'nestjs-message-bus/nats';
 import { brokerAvailable, NATS_URL } from '../../support/brokers.js';
 import { until } from '../../support/bus-app.js';
-import { framesOf, HOSTILE_TOPIC, HostileTarget, settleHostileFrames } from '../../support/hostile-frames.js';
+import { APP_LIMITS, framesOf, HOSTILE_TOPIC, HostileTarget, limitFrames, settleHostileFrames } from '../../support/hostile-frames.js';
 import { useNatsFixture } from './support/nats-fixture.js';
 
 const available = await brokerAvailable('NATS', NATS_URL);
@@ -12,13 +12,15 @@ const available = await brokerAvailable('NATS', NATS_URL);
 describe.runIf(available)('nats: hostile messages published by a plain nats client', () => {
   const { namespaces, apps, plain } = useNatsFixture();
 
-  it('settles every message once: handled and acked, or dead-lettered with its reason; nothing stays unacked', async () => {
+  /** Publishes each frame to the group's subject of a bus with these limits, then holds every message to its outcome. */
+  const settle = async (frames: ReturnType<typeof framesOf<'nats'>>, limits: Partial<typeof APP_LIMITS> = {}) => {
     const stream = namespaces.next('hostile');
-    const app = await apps.start({ transport: new NatsTransport({ servers: NATS_URL, stream }), providers: [HostileTarget], options: { serviceName: 'hostile' } });
+    const transport = new NatsTransport({ servers: NATS_URL, stream, maxPayloadDepth: limits.maxPayloadDepth });
+    const app = await apps.start({ transport, providers: [HostileTarget], options: { serviceName: 'hostile', maxPayloadBytes: limits.maxPayloadBytes } });
     const js = jetstream(plain());
     await settleHostileFrames({
       app,
-      frames: framesOf('nats'),
+      frames,
       send: async (frame) => {
         const wire = natsHeaders();
         for (const [name, value] of Object.entries(frame.nats.headers ?? {})) wire.set(name, value);
@@ -30,5 +32,10 @@ describe.runIf(available)('nats: hostile messages published by a plain nats clie
     });
     const jsm = await jetstreamManager(plain());
     await until(async () => (await jsm.consumers.info(stream, 'hostile')).num_ack_pending === 0, 5000, 'nothing unacked');
-  });
+  };
+
+  it('settles every message once: handled and acked, or dead-lettered with its reason; nothing stays unacked', () => settle(framesOf('nats')));
+
+  it('checks the depth and size an app sets (maxPayloadDepth raised, maxPayloadBytes lowered) on consume', () =>
+    settle(framesOf('nats', limitFrames), APP_LIMITS));
 });

@@ -1,6 +1,9 @@
+import type { ClientProxy } from '@nestjs/microservices';
 import { Test } from '@nestjs/testing';
+import { lastValueFrom } from 'rxjs';
 import { MessageBus, MessageBusModule } from 'nestjs-message-bus';
 import { recordBus } from 'nestjs-message-bus/testing';
+import { AppModule, GREETINGS } from './app.module.js';
 import { GreetingHandler, GreetingSent, RequestGreeting } from './greeting.handler.js';
 
 describe('GreetingHandler', () => {
@@ -17,6 +20,17 @@ describe('GreetingHandler', () => {
       const [sent] = await recorder.waitFor(GreetingSent);
       expect(sent.payload).toMatchObject({ text: 'Hello, Ada!' });
       expect(sent.correlationId).toBe(recorder.published(RequestGreeting)[0].id);
+    } finally {
+      await app.close();
+    }
+  });
+
+  it('answers the Nest client of ClientsModule.register({ customClass: MessageBusClient })', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [AppModule] }).compile();
+    const app = await moduleRef.init();
+    try {
+      const client = app.get<ClientProxy>(GREETINGS);
+      await expect(lastValueFrom(client.send<string>('greetings.preview', 'Ada'))).resolves.toBe('Hello, Ada!');
     } finally {
       await app.close();
     }

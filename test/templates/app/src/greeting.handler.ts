@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { CommandHandler, MessageContext, Topic } from 'nestjs-message-bus';
+import { CommandHandler, MessageContext, QueryHandler, Topic } from 'nestjs-message-bus';
 
 @Topic('greetings.request')
 export class RequestGreeting {
@@ -18,5 +18,10 @@ export class GreetingHandler {
     const text = `Hello, ${command.name}!`;
     await context.bus.publish(new GreetingSent(text));
     return text;
+  }
+
+  @QueryHandler('greetings.preview')
+  preview(name: string): string {
+    return `Hello, ${name}!`;
   }
 }
