@@ -1,6 +1,6 @@
 import type { DeadLetter } from '../messages/dead-letter.js';
 import type { Envelope, MessageKind, PublishOptions, RequestOptions } from '../messages/envelope.js';
-import { BusClosedError, InvalidOptionsError, NoHandlerError, toError, TransportUnresponsiveError } from '../messages/errors.js';
+import { BusClosedError, InvalidHandlerError, InvalidOptionsError, NoHandlerError, toError, TransportUnresponsiveError } from '../messages/errors.js';
 import { newInstanceId } from '../messages/message-id.js';
 import { failure, type CommandResult, type QueryResult } from '../messages/results.js';
 import type { BusPublisher } from '../messages/bus-publisher.js';
@@ -160,10 +160,17 @@ export class BusEngine {
         this.counters.staleAcks += 1;
       },
     });
+    const subscriptions = this.registry.subscriptions();
+    if (this.connection.publishRealtime === undefined && subscriptions.some((subscription) => subscription.realtime === true)) {
+      // Its group would be consumed as a durable one: refused, like a realtime publish.
+      await this.connection.close();
+      this.connection = undefined;
+      throw new InvalidHandlerError(`the ${this.transport.name} transport has no realtime delivery: no handler can take delivery 'realtime'`);
+    }
     this.executor.start(this.settlerOn(this.connection), this.connection.idempotency);
     const consumers = new GroupConsumers(this.connection, this.dispatcher.accept, options.logger);
     this.consumers = consumers;
-    for (const subscription of this.registry.subscriptions()) await consumers.consume(subscription);
+    for (const subscription of subscriptions) await consumers.consume(subscription);
     this.registry.onBindingChange((group, binding, bound) => consumers.rebind(group, binding, bound));
     this.state = 'running';
     this.markRunning();

@@ -94,8 +94,11 @@ SELECT CASE WHEN EXISTS (SELECT 1 FROM claimed) THEN 'claimed'
     const key = currentIdempotencyKey();
     if (key === undefined) throw new InvalidHandlerError('markHandled() runs inside an idempotent handler (idempotent: true)');
     // Row-locked: a concurrent delivery's update waits for this transaction, then finds the key done.
+    // A SELECT over the UPDATE: TypeORM's query() resolves an UPDATE as [rows, count], a SELECT as its rows.
     const result = await tx.query(
-      `UPDATE ${this.table} SET state = 'done', expires_at = now() + $2 * interval '1 millisecond' WHERE key = $1 AND state = 'running' RETURNING key`,
+      `WITH marked AS (UPDATE ${this.table} SET state = 'done', expires_at = now() + $2 * interval '1 millisecond'
+  WHERE key = $1 AND state = 'running' RETURNING key)
+SELECT key FROM marked`,
       [key, this.windowMs],
     );
     return rowsOf(result).length === 1;

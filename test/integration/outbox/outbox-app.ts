@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { EventHandler, MessageBus, MessageContext, Topic, type Transport } from 'nestjs-message-bus';
+import { EventHandler, MessageBus, MessageContext, Topic, type BusOptions, type Transport } from 'nestjs-message-bus';
 import { OutboxRelay, type OutboxRelayOptions, type PostgresOutbox } from 'nestjs-message-bus/postgres';
 import type { AppTracker, BusApp } from '../../support/bus-app.js';
 
@@ -27,7 +27,8 @@ export function startOutboxApp(
   transport: Transport,
   outbox: PostgresOutbox,
   relay: OutboxRelayOptions | false = {},
+  options?: BusOptions,
 ): Promise<BusApp> {
   const relayProvider = { provide: OutboxRelay, useFactory: (bus: MessageBus) => outbox.relay(bus, { pollIntervalMs: 200, ...relay }), inject: [MessageBus] };
-  return apps.start({ transport, providers: relay === false ? [Received] : [Received, relayProvider] });
+  return apps.start({ transport, options, providers: relay === false ? [Received] : [Received, relayProvider] });
 }

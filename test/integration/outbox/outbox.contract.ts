@@ -68,6 +68,43 @@ export function outboxContract(setup: OutboxContractSetup): void {
     console.log(`outbox: commit to handled in ${latencyMs} ms (woken by NOTIFY)`);
   });
 
+  it('forwards by polling when no notification reaches the relay', async ({ skip }) => {
+    if (!postgres.up) skip();
+    const outbox = await newOutbox();
+    // The relay listens on a channel no commit notifies: only its poll can find the row.
+    const unheard = new PostgresOutbox(postgres.pool, { table: outbox.table, channel: `${outbox.channel}_unheard` });
+    const app = await startOutboxApp(apps, setup.transport(), unheard, { pollIntervalMs: 300 });
+    const id = await placeOrder(outbox, 'polled');
+    const received = app.get(Received);
+    await until(() => received.ids.length === 1, 5000, 'the polled order');
+    expect(received.ids).toEqual([id]);
+    await until(() => unsent(outbox).then((n) => n === 0), 5000, 'the row marked sent');
+  });
+
+  it('marks sent only what the transport took: a refused row stays unsent, its error noted, tried again', async ({ skip }) => {
+    if (!postgres.up) skip();
+    const outbox = await newOutbox();
+    // The bus takes at most 1 KiB: publishing the large row fails on every round.
+    const app = await startOutboxApp(apps, setup.transport(), outbox, { pollIntervalMs: 100, retryDelayMs: 20 }, { maxPayloadBytes: 1024 });
+    const large = await inTransaction(postgres.pool, (client) => outbox.publish(client, new OrderPlaced('x'.repeat(4096))));
+    const small = await placeOrder(outbox, 'small');
+    const received = app.get(Received);
+    await until(() => received.ids.includes(small), 5000, 'the small order');
+    const row = async () =>
+      (
+        await postgres.pool.query<{ attempts: number; last_error: string; sent: boolean }>(
+          `SELECT attempts, last_error, sent_at IS NOT NULL AS sent FROM ${outbox.table} WHERE id = $1`,
+          [large],
+        )
+      ).rows[0];
+    await until(async () => (await row()).attempts >= 3, 5000, 'three refused forwards');
+    expect(await row()).toMatchObject({ sent: false, last_error: expect.stringContaining('exceeds maxPayloadBytes (1024)') });
+    expect(received.ids).toEqual([small]);
+    expect(app.get(OutboxRelay).stats()).toMatchObject({ forwarded: 1, failed: expect.any(Number) });
+    expect(app.get(OutboxRelay).stats().failed).toBeGreaterThanOrEqual(3);
+    expect(await unsent(outbox)).toBe(1);
+  });
+
   it('forwards each row once with two relays at work', async ({ skip }) => {
     if (!postgres.up) skip();
     const outbox = await newOutbox();
