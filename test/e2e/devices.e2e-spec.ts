@@ -94,6 +94,7 @@ describe('sample: devices, retries and dead letters', () => {
       unrouted: 0,
       filtered: 0,
       duplicates: 0,
+      staleAcks: 0,
       inFlight: 0,
       queued: 0,
       circuits: {},
