@@ -30,6 +30,7 @@ const transport = config.url.startsWith('amqp')
     MessageBusModule.forRoot(transport, {
       serviceName: config.serviceName,
       concurrency: config.concurrency,
+      drainTimeoutMs: config.drainTimeoutMs,
       retry: { maxAttempts: config.maxAttempts ?? 3, initialDelayMs: 100, factor: 1, ...config.retry },
     }),
   ],

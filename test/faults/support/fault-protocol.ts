@@ -16,6 +16,8 @@ export interface FaultChildConfig {
   listenOnly?: boolean;
   /** The module's retry policy, over the suite's default (`maxAttempts`, 100 ms, factor 1). */
   retry?: BusOptions['retry'];
+  /** The module's `drainTimeoutMs` (default 10 s). */
+  drainTimeoutMs?: number;
 }
 
 /** The payload of `fault.work` and `fault.echo`. */
